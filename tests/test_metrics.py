@@ -1,0 +1,78 @@
+import math
+
+import pytest
+import torch
+
+from tutorial_lib import CourseError
+from tutorial_lib.metrics import accuracy, exact_match, extract_answer, pairwise_accuracy, perplexity, rouge
+
+
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("The answer is 42.", 42),
+        ("42", 42),
+        ("3 + 4 = 7", 7),
+        ("so x = 12 and then 5 apples remain. The answer is 5", 5),
+        ("The answer is $1,250.", 1250),
+        ("It costs $18.", 18),
+        ("The answer is -3.", -3),
+        ("The temperature fell to -8 degrees", -8),
+        ("#### 72", 72),
+        ("Answer: 19 (because 10 + 9)", 19),
+        ("The answer is **36** cookies.", 36),
+        ("She has 12.0 apples", 12),
+        ("half: 2.5", None),
+        ("I do not know", None),
+        ("", None),
+    ],
+)
+def test_extract_answer(text, answer):
+    assert extract_answer(text) == answer
+
+
+def test_rouge_by_hand():
+    scores = rouge(["the cat sat"], ["the cat sat on the mat"])
+    # unigram overlap 3: precision 3/3, recall 3/6 -> F1 = 2/3; bigrams 2 of 2 and 2 of 5 -> F1 = 4/7
+    assert scores["rouge1"] == pytest.approx(2 / 3)
+    assert scores["rouge2"] == pytest.approx(4 / 7)
+    assert scores["rougeL"] == pytest.approx(2 / 3)
+    assert rouge(["same words"], ["same words"])["rouge2"] == 1.0
+
+
+def test_rouge_needs_pairs():
+    with pytest.raises(CourseError, match="2 predictions but 1 references"):
+        rouge(["a", "b"], ["a"])
+
+
+def test_accuracy_and_exact_match():
+    assert accuracy([1, 2, 3, 4], [1, 2, 0, 0]) == 0.5
+    assert exact_match(["Paris.", "  the PARIS "], ["paris", "Paris"]) == 0.5
+    assert pairwise_accuracy([1.0, 0.2, 3.0], [0.5, 0.9, -1.0]) == pytest.approx(2 / 3)
+
+
+def _token_by_token_nll(model, ids, window, stride):
+    """Sum of -log p(token | the context the strided evaluation gives it), one token at a time."""
+    total, n = 0.0, 0
+    start, scored_to = 0, 0
+    while True:
+        end = min(start + window, ids.shape[1])
+        for t in range(max(scored_to, start + 1), end):
+            logits = model(ids[:, start:t]).logits[0, -1]
+            total -= torch.log_softmax(logits, -1)[ids[0, t]].item()
+            n += 1
+        scored_to = end
+        if end == ids.shape[1]:
+            return total, n
+        start += stride
+
+
+def test_perplexity_matches_token_by_token_scoring(tiny):
+    model, tok = tiny
+    text = "The quick brown fox jumps over the lazy dog. " * 3
+    ids = tok(text, return_tensors="pt").input_ids
+    nll, n = _token_by_token_nll(model, ids, window=16, stride=8)
+    assert n == ids.shape[1] - 1  # every token but the first is scored exactly once
+    assert perplexity(model, tok, [text], window=16, stride=8) == pytest.approx(math.exp(nll / n), rel=1e-4)
+    with pytest.raises(CourseError, match="stride <= window"):
+        perplexity(model, tok, [text], window=8, stride=16)

@@ -1,0 +1,96 @@
+"""Batched generation: left padding, the chat template, greedy or sampled, with a progress bar."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import torch
+from tqdm.auto import tqdm
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from .errors import CourseError
+from .profiles import get_profile
+
+Prompt = str | list[dict[str, str]]  # plain text, or chat messages [{"role": ..., "content": ...}]
+
+
+class Generations(list):
+    """A list of generated strings that also carries what producing them cost."""
+
+    prompt_tokens: int = 0  # prompt tokens fed to the model (padding excluded)
+    new_tokens: int = 0  # tokens generated (padding after an early end excluded)
+    seconds: float = 0.0  # wall time of the generate calls
+    calls: int = 0  # number of model.generate calls (batches)
+
+
+def chat_text(tokenizer: PreTrainedTokenizerBase, prompt: Prompt, system: str | None = None) -> str:
+    """Return `prompt` wrapped in the model's chat template, ending where the assistant's answer starts."""
+    messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+    if system is not None and messages[0]["role"] != "system":
+        messages = [{"role": "system", "content": system}, *messages]
+    return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+
+
+@torch.no_grad()
+def generate(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: Sequence[Prompt],
+    *,
+    chat: bool = True,
+    system: str | None = None,
+    max_new_tokens: int | None = None,
+    do_sample: bool = False,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    num_beams: int = 1,
+    batch_size: int | None = None,
+    seed: int = 0,
+    progress: bool = True,
+) -> Generations:
+    """Return the model's answer to each prompt, in order, generated in left-padded batches.
+
+    chat=True wraps each prompt in the chat template (a string becomes one user turn); chat=False
+    continues the raw text, as a base model would. Greedy unless do_sample=True.
+    """
+    if isinstance(prompts, str):
+        raise CourseError("generate() takes a list of prompts; wrap a single prompt in a list: generate(model, tok, [prompt]).")
+    profile = get_profile()
+    max_new_tokens = max_new_tokens or profile.max_new_tokens
+    batch_size = batch_size or profile.batch_size
+    texts = [chat_text(tokenizer, p, system) if chat else p for p in prompts]
+    sampling = dict(do_sample=True, temperature=temperature, top_k=top_k or 0, top_p=top_p or 1.0) if do_sample else {}
+    if do_sample:
+        torch.manual_seed(seed)
+    # longest first: prompts of similar length share a batch, so little compute goes to padding
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    results: list[str] = [""] * len(texts)
+    out = Generations()
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"  # new tokens must follow each prompt directly
+    try:
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        for batch in tqdm(batches, desc="generating", disable=not progress or len(batches) < 2, leave=False):
+            enc = tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=not chat)
+            enc = enc.to(model.device)
+            start = time.perf_counter()
+            ids = model.generate(
+                **enc,
+                max_new_tokens=max_new_tokens,
+                num_beams=num_beams,
+                pad_token_id=tokenizer.pad_token_id,
+                **sampling,
+            )
+            out.seconds += time.perf_counter() - start
+            new = ids[:, enc["input_ids"].shape[1] :]
+            out.calls += 1
+            out.prompt_tokens += int(enc["attention_mask"].sum())
+            out.new_tokens += int((new != tokenizer.pad_token_id).sum())
+            for i, text in zip(batch, tokenizer.batch_decode(new, skip_special_tokens=True)):
+                results[i] = text.strip()
+    finally:
+        tokenizer.padding_side = side
+    out.extend(results)
+    return out

@@ -1,0 +1,115 @@
+"""Metrics that work offline: ROUGE, answer extraction and accuracy, perplexity, preference accuracy."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+import torch
+from rouge_score import rouge_scorer
+from tqdm.auto import tqdm
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from .errors import CourseError
+
+_NUMBER = r"-?\$?\s?\d[\d,]*(?:\.\d+)?"
+_PATTERNS = [  # most explicit first; the first that matches wins
+    re.compile(rf"answer is[:\s]*\**\s*({_NUMBER})", re.IGNORECASE),
+    re.compile(rf"####\s*({_NUMBER})"),
+    re.compile(rf"answer[:\s]*\**\s*({_NUMBER})", re.IGNORECASE),
+]
+_ANY_NUMBER = re.compile(_NUMBER)
+
+
+def rouge(predictions: Sequence[str], references: Sequence[str]) -> dict[str, float]:
+    """Return mean ROUGE-1/2/L F1 (0..1) of predictions against references, with stemming."""
+    if len(predictions) != len(references):
+        raise CourseError(
+            f"rouge() got {len(predictions)} predictions but {len(references)} references; pass one of each per example."
+        )
+    if not predictions:
+        raise CourseError("rouge() got no predictions; pass at least one prediction and reference.")
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+    scores = [scorer.score(ref, pred) for pred, ref in zip(predictions, references)]
+    return {k: sum(s[k].fmeasure for s in scores) / len(scores) for k in ("rouge1", "rouge2", "rougeL")}
+
+
+def _to_int(number: str) -> int | None:
+    """Return the integer a matched number string denotes, or None if it has a fractional part."""
+    value = float(number.replace("$", "").replace(",", "").replace(" ", ""))
+    return int(value) if value.is_integer() else None
+
+
+def extract_answer(text: str) -> int | None:
+    """Return the integer final answer in a model's text ('The answer is 42.', '#### 42', '= 42', ...), or None."""
+    for pattern in _PATTERNS:
+        match = pattern.search(text)
+        if match:
+            return _to_int(match.group(1))
+    numbers = _ANY_NUMBER.findall(text)  # otherwise the last number stated
+    return _to_int(numbers[-1]) if numbers else None
+
+
+def accuracy(predictions: Sequence, references: Sequence) -> float:
+    """Return the fraction of predictions equal to their reference."""
+    if len(predictions) != len(references) or not predictions:
+        raise CourseError(
+            f"accuracy() needs equally many predictions and references (got {len(predictions)} and {len(references)})."
+        )
+    return sum(p == r for p, r in zip(predictions, references)) / len(predictions)
+
+
+def normalize(text: str) -> str:
+    """Return text lower-cased, without punctuation and with single spaces, for exact match."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def exact_match(predictions: Sequence[str], references: Sequence[str]) -> float:
+    """Return the fraction of predictions equal to their reference after normalize()."""
+    return accuracy([normalize(p) for p in predictions], [normalize(r) for r in references])
+
+
+def pairwise_accuracy(chosen_scores: Sequence[float], rejected_scores: Sequence[float]) -> float:
+    """Return the fraction of preference pairs where the chosen answer scores higher than the rejected one."""
+    return accuracy([c > r for c, r in zip(chosen_scores, rejected_scores)], [True] * len(chosen_scores))
+
+
+@torch.no_grad()
+def total_nll(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    window: int = 512,
+    stride: int = 256,
+    progress: bool = True,
+) -> tuple[float, int]:
+    """Return (summed negative log-likelihood in nats, tokens scored) of the texts joined into one stream.
+
+    A window of `window` tokens slides on by `stride`; only tokens not scored before count, and each
+    of them sees at least window - stride tokens of context (the usual strided evaluation).
+    """
+    if stride > window:
+        raise CourseError(f"perplexity needs stride <= window (got stride={stride}, window={window}).")
+    ids = tokenizer("\n\n".join(texts), return_tensors="pt").input_ids.to(model.device)
+    nll, counted, scored_to = 0.0, 0, 0
+    starts = list(range(0, max(ids.shape[1] - 1, 1), stride))
+    for start in tqdm(starts, desc="perplexity", disable=not progress or len(starts) < 4, leave=False):
+        end = min(start + window, ids.shape[1])
+        chunk = ids[:, start:end]
+        labels = chunk.clone()
+        labels[:, : max(scored_to - start, 0)] = -100  # tokens already scored in an earlier window
+        n = int((labels[:, 1:] != -100).sum())
+        if n:
+            nll += model(chunk, labels=labels).loss.item() * n
+            counted += n
+        scored_to = end
+        if end == ids.shape[1]:
+            break
+    return nll, counted
+
+
+def perplexity(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], **kwargs) -> float:
+    """Return exp(mean negative log-likelihood per token) of the texts; kwargs as in total_nll."""
+    nll, counted = total_nll(model, tokenizer, texts, **kwargs)
+    return math.exp(nll / counted)

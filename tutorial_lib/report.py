@@ -1,0 +1,111 @@
+"""The report card: each lesson records its numbers with record(); write_report() gathers them."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .profiles import get_profile
+
+
+def project_root() -> Path:
+    """Return the course folder (the nearest ancestor of the working directory holding notebooks/), else cwd."""
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "notebooks").is_dir() and (folder / "tutorial_lib").is_dir():
+            return folder
+    return here
+
+
+def report_dir(profile: str | None = None) -> Path:
+    """Return the folder this run's report goes to: $COURSE_REPORT_DIR, else reports/<profile>/."""
+    if os.environ.get("COURSE_REPORT_DIR"):
+        return Path(os.environ["COURSE_REPORT_DIR"])
+    return project_root() / "reports" / (profile or get_profile().name)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8", suffix=".tmp") as f:
+        f.write(text)
+    os.replace(f.name, path)
+
+
+def _plain(value: Any) -> Any:
+    """Return value as plain JSON (numpy and torch scalars become Python numbers)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def record(
+    lesson: str,
+    numbers: dict[str, Any] | None = None,
+    tables: dict[str, list[dict[str, Any]]] | None = None,
+    figures: dict[str, Any] | None = None,
+) -> Path:
+    """Return the path of the results file written for `lesson`: its headline numbers, tables and figures.
+
+    numbers: name -> value; tables: title -> rows (list of dicts, or a pandas DataFrame);
+    figures: name -> matplotlib Figure, saved as PNG beside the report.
+    """
+    out = report_dir()
+    saved = {}
+    for name, fig in (figures or {}).items():
+        path = out / "figures" / f"{lesson}_{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+        saved[name] = str(path.relative_to(out))
+    rows = {t: (r.to_dict("records") if hasattr(r, "to_dict") else r) for t, r in (tables or {}).items()}
+    result = {
+        "lesson": lesson,
+        "profile": get_profile().name,
+        "numbers": {k: _plain(v) for k, v in (numbers or {}).items()},
+        "tables": {t: [{k: _plain(v) for k, v in row.items()} for row in r] for t, r in rows.items()},
+        "figures": saved,
+    }
+    path = out / "results" / f"{lesson}.json"
+    write_atomic(path, json.dumps(result, indent=2))
+    print(f"Recorded {len(result['numbers'])} numbers, {len(rows)} tables, {len(saved)} figures for the report card.")
+    return path
+
+
+def _fmt(value: Any) -> str:
+    """Return a table cell: floats to 4 significant digits."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """Return rows (dicts with the same keys) as a markdown table."""
+    if not rows:
+        return "(no rows)"
+    keys = list(rows[0])
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    lines += ["| " + " | ".join(_fmt(row.get(k, "")) for k in keys) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_report(folder: Path | None = None) -> Path:
+    """Return the path of REPORT.md written in `folder` from the recorded results and notebook wall times."""
+    folder = folder or report_dir()
+    results = [json.loads(p.read_text()) for p in sorted((folder / "results").glob("*.json"))]
+    timings_file = folder / "timings.json"
+    timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
+    profile = results[0]["profile"] if results else folder.name
+    lines = [f"# Report card — profile `{profile}`", ""]
+    if timings:
+        lines += ["## Notebooks run", "", markdown_table([{"notebook": k, **v} for k, v in timings.items()]), ""]
+    for r in results:
+        lines += [f"## {r['lesson']}", ""]
+        if r["numbers"]:
+            lines += [markdown_table([{"measure": k, "value": v} for k, v in r["numbers"].items()]), ""]
+        for title, rows in r["tables"].items():
+            lines += [f"**{title}**", "", markdown_table(rows), ""]
+        lines += [f"![{name}]({path})" for name, path in r["figures"].items()] + [""]
+    if not results:
+        lines += ["No lesson has recorded results yet: run `make course` or `python -m tutorial_lib run`."]
+    path = folder / "REPORT.md"
+    write_atomic(path, "\n".join(lines))
+    return path
