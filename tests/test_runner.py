@@ -1,0 +1,53 @@
+"""The course runner and the command line, on a throw-away course folder with two tiny notebooks."""
+
+import json
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from tutorial_lib import CourseError
+from tutorial_lib.__main__ import main
+from tutorial_lib.runner import find_notebooks, run_course
+
+
+def _course(tmp_path, second_cell):
+    (tmp_path / "tutorial_lib").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    ok = new_notebook(cells=[new_code_cell("from tutorial_lib import record\nrecord('00_demo', {'answer': 42})")])
+    bad = new_notebook(cells=[new_code_cell(second_cell)])
+    nbformat.write(ok, tmp_path / "notebooks" / "00_demo.ipynb")
+    nbformat.write(bad, tmp_path / "notebooks" / "01_other.ipynb")
+    return tmp_path
+
+
+def test_run_course_writes_report_and_timings(tmp_path, monkeypatch):
+    monkeypatch.chdir(_course(tmp_path, "x = 1"))
+    monkeypatch.delenv("COURSE_REPORT_DIR", raising=False)
+    report = run_course(profile="quick")
+    assert report == tmp_path / "reports" / "quick" / "REPORT.md"
+    assert "| answer | 42 |" in report.read_text()
+    timings = json.loads((tmp_path / "reports" / "quick" / "timings.json").read_text())
+    assert set(timings) == {"00_demo.ipynb", "01_other.ipynb"} and timings["00_demo.ipynb"]["status"] == "ok"
+    assert (tmp_path / "reports" / "quick" / "notebooks" / "00_demo.ipynb").exists()
+
+
+def test_a_failing_notebook_is_reported_and_kept(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(_course(tmp_path, "raise ValueError('broken on purpose')"))
+    monkeypatch.delenv("COURSE_REPORT_DIR", raising=False)
+    assert main(["run", "01", "--profile", "quick"]) == 2
+    assert "1 notebook(s) failed: 01_other.ipynb" in capsys.readouterr().err
+    executed = nbformat.read(tmp_path / "reports" / "quick" / "notebooks" / "01_other.ipynb", 4)
+    assert executed.cells[0].outputs[0]["ename"] == "ValueError"  # the learner can read what went wrong
+
+
+def test_unknown_notebook_lists_the_lessons(tmp_path, monkeypatch):
+    monkeypatch.chdir(_course(tmp_path, "x = 1"))
+    with pytest.raises(CourseError, match="No notebook matches '42'.*00_demo.ipynb, 01_other.ipynb"):
+        find_notebooks(["42"])
+
+
+def test_report_command_rewrites_the_card(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_REPORT_DIR", str(tmp_path))
+    assert main(["report"]) == 0
+    assert "No lesson has recorded results yet" in (tmp_path / "REPORT.md").read_text()
