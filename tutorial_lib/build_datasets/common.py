@@ -1,0 +1,200 @@
+"""What the dataset builders share: row types, sizes, name pools, helpers, and the JSONL, card and index writers."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+from ..data import SCHEMAS, SPLITS
+
+Row = dict[str, object]
+Splits = dict[str, list[Row]]
+
+OUT_DIR = Path(__file__).resolve().parent.parent.parent / "datasets_cache"
+LICENSE = (
+    "CC-BY-4.0. Written for this course (templates, word lists and prose by the course authors); it contains no third-party text."
+)
+
+# name -> (train rows, test rows); general_text's sizes follow from its corpus (about 80/20)
+SIZES: dict[str, tuple[int, int]] = {
+    "sentiment": (800, 200),
+    "arithmetic": (1000, 200),
+    "dialogsum": (600, 100),
+    "instructions": (1000, 200),
+    "preferences": (800, 200),
+}
+TEST_FRACTION = 0.2
+
+# name -> the lessons that use it
+LESSONS: dict[str, list[str]] = {
+    "sentiment": ["01_in_context_learning", "05_prefix_and_prompt_tuning"],
+    "arithmetic": ["02_chain_of_thought", "04_lora_and_qlora", "07_rlhf_ppo"],
+    "dialogsum": ["03_supervised_finetuning", "04_lora_and_qlora", "05_prefix_and_prompt_tuning"],
+    "instructions": ["03_supervised_finetuning", "04_lora_and_qlora"],
+    "preferences": ["06_reward_modeling", "07_rlhf_ppo"],
+    "general_text": ["00_setup_and_tour", "03_supervised_finetuning", "09_quantization"],
+}
+
+# name -> what it is and how it was made (the card's first paragraph)
+DESCRIPTIONS: dict[str, str] = {
+    "sentiment": (
+        "Short reviews of products, films, restaurants, hotels and apps, one or two sentences each, "
+        "labelled positive or negative (balanced). Each review joins a verdict template (direct, mild, "
+        "indirect or negated, e.g. 'not bad at all') with a domain-specific detail and a closing remark; "
+        "the reviewed items of the test split never appear in train."
+    ),
+    "arithmetic": (
+        "Grade-school word problems with two or three steps (+, -, *, / with exact integer results) "
+        "from twelve scenario templates (shopping, baking, travel, savings, classroom, garden, reading, "
+        "farm, tickets, bus, party, running). Slots are random names and numbers; the rationale writes "
+        "every computation out ('3 * 4 = 12') and ends with 'The answer is N.'. Test problems use "
+        "names that train never uses."
+    ),
+    "dialogsum": (
+        "Two-person dialogues in the DialogSum format ('#Person1#: ...' per line, 4-8 turns) from "
+        "fourteen everyday scenarios (booking a table, returning an item, planning a meeting, a doctor's "
+        "appointment, directions, a job interview, borrowing, hotel check-in, ordering coffee, weekend "
+        "plans, a lost item, a repair, train tickets, renting a flat). Each turn and each summary has "
+        "several phrasings; slots are names, days, times, items and places. The summary is third-person "
+        "and names the key slots."
+    ),
+    "instructions": (
+        "Multi-task instruction data in twelve task types, balanced, each with several paraphrased "
+        "instructions; every response is computed, so it is correct (word counts, sorting, arithmetic, "
+        "antonyms from a hand-made list, one-sentence summaries of short templated news items)."
+    ),
+    "preferences": (
+        "A user request with a chosen and a rejected answer. Requests come from a small hand-written "
+        "knowledge base (capitals, science facts, unit conversions, arithmetic, short notes, everyday "
+        "tips). The rejected answer fails in one of six ways, used equally often: a wrong fact, rude or "
+        "dismissive, off-topic, rambling and repetitive, refusing a harmless request, or ignoring the "
+        "format asked for. Length alone does not predict the preference."
+    ),
+    "general_text": (
+        "Paragraphs of general encyclopedic English prose (history, geography, science, nature, "
+        "technology, everyday life, cooking, sport, art), 80-150 words each, written for this course "
+        "and stored in `tutorial_lib/corpus/general_text.txt`; shuffled with the seed and split about "
+        "80/20. Used to measure perplexity (forgetting, quantisation)."
+    ),
+}
+
+# fmt: off
+NAMES = [
+    "Amara", "Ben", "Carlos", "Dana", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal",
+    "Kavya", "Liam", "Mei", "Noah", "Olga", "Pedro", "Quinn", "Rosa", "Sam", "Tariq",
+    "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zoe", "Aisha", "Bruno", "Chloe", "Diego",
+    "Emma", "Felix", "Gita", "Hannah", "Ivan", "Julia", "Kofi", "Lena", "Marco", "Nadia",
+    "Omar", "Priya", "Rafael", "Sofia", "Tom", "Valentina", "Will", "Yara", "Anton", "Beatriz",
+    "Chen", "Daniel", "Eva", "Fatima", "George", "Hana", "Isaac", "Jana", "Kenji", "Lucia",
+]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+TOWNS = [
+    "Millbrook", "Ashford", "Riverton", "Greenfield", "Lakeside", "Northwood", "Stonebridge", "Oakdale",
+    "Fairview", "Westport", "Elmsworth", "Bramley", "Hillcrest", "Kingsley", "Redcliff", "Southam",
+]
+# fmt: on
+
+
+# --- small helpers ----------------------------------------------------------------------------
+
+
+def _cap(text: str) -> str:
+    """Return `text` with its first character in upper case."""
+    return text[:1].upper() + text[1:]
+
+
+def _low(text: str) -> str:
+    """Return `text` with its first character in lower case."""
+    return text[:1].lower() + text[1:]
+
+
+def _pool(items: list, split: str) -> list:
+    """Return the part of `items` reserved for `split`: every fifth item for test, the rest for train."""
+    return [x for i, x in enumerate(items) if (i % 5 == 4) == (split == "test")]
+
+
+def _choose(rng: random.Random, phrasings: list[str], **slots: object) -> str:
+    """Return one of `phrasings`, filled with `slots`."""
+    return rng.choice(phrasings).format(**slots)
+
+
+def main_text(name: str, row: Row) -> str:
+    """Return the field(s) of `row` that must not repeat between the splits of dataset `name`."""
+    if name == "instructions":
+        return f"{row['instruction']}\n{row['input']}"
+    field = {"arithmetic": "question", "dialogsum": "dialogue", "preferences": "prompt"}.get(name, "text")
+    return str(row[field])
+
+
+def _unique_rows(rng: random.Random, name: str, make_row: Callable[[random.Random, str, int], Row]) -> Splits:
+    """Return train and test rows from `make_row(rng, split, index)`, no main text repeated anywhere."""
+    seen: set[str] = set()
+    out: Splits = {}
+    for split, n in zip(SPLITS, SIZES[name]):
+        rows: list[Row] = []
+        for _ in range(200 * n):
+            if len(rows) == n:
+                break
+            row = make_row(rng, split, len(rows))
+            key = main_text(name, row)
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+        if len(rows) < n:
+            raise RuntimeError(f"{name}/{split}: only {len(rows)} distinct rows of {n}; add templates or slots")
+        rng.shuffle(rows)
+        out[split] = rows
+    return out
+
+
+def check_disjoint(name: str, splits: Splits) -> None:
+    """Return None if no test row of `name` repeats a train row's main text; raise ValueError otherwise."""
+    train = {main_text(name, r) for r in splits["train"]}
+    shared = [main_text(name, r) for r in splits["test"] if main_text(name, r) in train]
+    if shared:
+        raise ValueError(f"{name}: {len(shared)} test rows also in train, e.g. {shared[0]!r}")
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _write_jsonl(path: Path, rows: list[Row], columns: list[str]) -> None:
+    """Write `rows` to `path` as JSON lines, keys in `columns` order; return None."""
+    lines = [json.dumps({c: row[c] for c in columns}, ensure_ascii=False) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
+
+
+def _card(name: str, splits: Splits, seed: int) -> str:
+    """Return the README.md card of dataset `name`."""
+    sizes = "".join(f"| {s} | {len(splits[s])} |\n" for s in SPLITS)
+    columns = "\n".join(f"- `{c}`: {meaning}" for c, meaning in SCHEMAS[name].items())
+    lessons = "\n".join(f"- `notebooks/{lesson}.ipynb`" for lesson in LESSONS[name])
+    example = json.dumps({c: splits["train"][0][c] for c in SCHEMAS[name]}, ensure_ascii=False, indent=2)
+    made = (
+        f"Generated by `python -m tutorial_lib.build_datasets` (seed {seed}) from the templates and word "
+        "lists in `tutorial_lib/build_datasets/`; rerunning it rewrites these files byte for byte. No test "
+        "row repeats a train row."
+    )
+    return (
+        f"# {name}\n\n{DESCRIPTIONS[name]}\n\n{made}\n\n| split | rows |\n| --- | --- |\n{sizes}\n"
+        f"## Columns\n\n{columns}\n\n## Used in\n\n{lessons}\n\n"
+        f"## Example (first train row)\n\n```json\n{example}\n```\n\n## License\n\n{LICENSE}\n"
+    )
+
+
+def _index(counts: dict[str, dict[str, int]], seed: int) -> str:
+    """Return datasets_cache/README.md: a table of all the course datasets."""
+    rows = "".join(
+        f"| [{name}]({name}/README.md) | {counts[name]['train']} | {counts[name]['test']} | "
+        f"{', '.join(f'`{c}`' for c in SCHEMAS[name])} | {', '.join(LESSONS[name])} |\n"
+        for name in counts
+    )
+    return (
+        "# The course datasets\n\nSmall datasets made for this course, one folder each with `train.jsonl`, "
+        "`test.jsonl` and a card. Load one with `tutorial_lib.load_data(name)`. All are generated by "
+        f"`python -m tutorial_lib.build_datasets` (seed {seed}); do not edit the files by hand.\n\n"
+        "| dataset | train | test | columns | lessons |\n| --- | --- | --- | --- | --- |\n"
+        f"{rows}\nLicense: {LICENSE}\n"
+    )
