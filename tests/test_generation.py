@@ -44,3 +44,13 @@ def test_a_bare_string_is_a_clear_error(tiny):
     model, tok = tiny
     with pytest.raises(CourseError, match="list of prompts"):
         generate(model, tok, "Hi")
+
+
+def test_stop_strings_end_answers_early(smol):
+    model, tok = smol
+    prompts = ["Count: 1, 2, 3,", "Count: 5, 6, 7,"]
+    full = generate(model, tok, prompts, chat=False, max_new_tokens=12)
+    stopped = generate(model, tok, prompts, chat=False, max_new_tokens=12, stop=[","])
+    assert all("," not in s for s in stopped)
+    assert all(f.startswith(s) for f, s in zip(full, stopped))  # the same text, cut at the stop string
+    assert stopped.new_tokens < full.new_tokens

@@ -47,13 +47,16 @@ def generate(
     top_p: float | None = None,
     num_beams: int = 1,
     batch_size: int | None = None,
+    stop: Sequence[str] | None = None,
     seed: int = 0,
     progress: bool = True,
 ) -> Generations:
     """Return the model's answer to each prompt, in order, generated in left-padded batches.
 
     chat=True wraps each prompt in the chat template (a string becomes one user turn); chat=False
-    continues the raw text, as a base model would. Greedy unless do_sample=True.
+    continues the raw text, as a base model would. Greedy unless do_sample=True. `stop` strings end
+    an answer early (e.g. ["\\nQ:"] where a few-shot prompt would go on with the next question);
+    the returned text is cut before the first of them.
     """
     if isinstance(prompts, str):
         raise CourseError("generate() takes a list of prompts; wrap a single prompt in a list: generate(model, tok, [prompt]).")
@@ -61,6 +64,7 @@ def generate(
     max_new_tokens = max_new_tokens or profile.max_new_tokens
     batch_size = batch_size or profile.batch_size
     texts = [chat_text(tokenizer, p, system) if chat else p for p in prompts]
+    stopping = {"stop_strings": list(stop), "tokenizer": tokenizer} if stop else {}
     sampling = dict(do_sample=True, temperature=temperature, top_k=top_k or 0, top_p=top_p or 1.0) if do_sample else {}
     if do_sample:
         torch.manual_seed(seed)
@@ -82,6 +86,7 @@ def generate(
                 num_beams=num_beams,
                 pad_token_id=tokenizer.pad_token_id,
                 **sampling,
+                **stopping,
             )
             out.seconds += time.perf_counter() - start
             new = ids[:, enc["input_ids"].shape[1] :]
@@ -89,6 +94,8 @@ def generate(
             out.prompt_tokens += int(enc["attention_mask"].sum())
             out.new_tokens += int((new != tokenizer.pad_token_id).sum())
             for i, text in zip(batch, tokenizer.batch_decode(new, skip_special_tokens=True)):
+                for marker in stop or ():
+                    text = text.split(marker)[0]
                 results[i] = text.strip()
     finally:
         tokenizer.padding_side = side
