@@ -84,6 +84,32 @@ def answers_of(texts: Sequence[str]) -> list[int | None]:
     return [extract_answer(first_answer(t)) for t in texts]
 
 
+def sample_repeats(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: Sequence[str],
+    n: int,
+    cfg: CoTConfig,
+    max_new_tokens: int,
+    stop: list[str],
+    seed: int = 0,
+    progress: bool = True,
+) -> Generations:
+    """Return n sampled continuations of each prompt, grouped by prompt, from ONE batched generate call."""
+    return generate(
+        model,
+        tokenizer,
+        [p for p in prompts for _ in range(n)],
+        chat=False,
+        do_sample=True,
+        temperature=cfg.temperature,
+        max_new_tokens=max_new_tokens,
+        stop=stop,
+        seed=seed,
+        progress=progress,
+    )
+
+
 def self_consistency(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
@@ -95,17 +121,7 @@ def self_consistency(
     """Return (per-prompt lists of n sampled answers, the generations): each prompt repeated n times in ONE call."""
     if n < 1:
         raise CourseError(f"self-consistency needs n >= 1 sampled paths per question (got n={n}).")
-    outs = generate(
-        model,
-        tokenizer,
-        [p for p in prompts for _ in range(n)],
-        chat=False,
-        do_sample=True,
-        temperature=cfg.temperature,
-        max_new_tokens=cfg.cot_tokens,
-        stop=STOP,
-        seed=seed,
-    )
+    outs = sample_repeats(model, tokenizer, prompts, n, cfg, cfg.cot_tokens, STOP, seed)
     answers = answers_of(outs)
     return [answers[i * n : (i + 1) * n] for i in range(len(prompts))], outs
 
@@ -228,18 +244,7 @@ def propose_steps(
     model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, states: list[str], k: int, cfg: CoTConfig, seed: int = 0
 ) -> tuple[list[list[str]], SearchCost]:
     """Return (k sampled next steps per state, cost): every state repeated k times in ONE batched generate call."""
-    outs = generate(
-        model,
-        tokenizer,
-        [s for s in states for _ in range(k)],
-        chat=False,
-        do_sample=True,
-        temperature=cfg.temperature,
-        max_new_tokens=cfg.step_tokens,
-        stop=["\n"],  # one step is one line
-        seed=seed,
-        progress=False,
-    )
+    outs = sample_repeats(model, tokenizer, states, k, cfg, cfg.step_tokens, ["\n"], seed, progress=False)  # a step is a line
     steps = [first_step(o) for o in outs]
     return [steps[i * k : (i + 1) * k] for i in range(len(states))], total_cost(outs)
 
