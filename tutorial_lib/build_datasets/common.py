@@ -120,6 +120,18 @@ def _choose(rng: random.Random, phrasings: list[str], **slots: object) -> str:
     return rng.choice(phrasings).format(**slots)
 
 
+def _one_operation(
+    rng: random.Random, mul_a: tuple[int, int], mul_b: tuple[int, int], add_below: int
+) -> tuple[int, int, str, str, int]:
+    """Return (a, b, op, op word, result) of a random +, - or * question whose result is not negative."""
+    op, word = rng.choice([("+", "plus"), ("-", "minus"), ("*", "times")])
+    if op == "*":
+        a, b = rng.randint(*mul_a), rng.randint(*mul_b)
+    else:
+        b, a = sorted(rng.sample(range(10, add_below), 2))
+    return a, b, op, word, {"+": a + b, "-": a - b, "*": a * b}[op]
+
+
 def main_text(name: str, row: Row) -> str:
     """Return the field(s) of `row` that must not repeat between the splits of dataset `name`."""
     if name == "instructions":

@@ -6,7 +6,7 @@ import random
 import re
 from collections.abc import Callable
 
-from .common import DAYS, NAMES, TOWNS, Row, Splits, _cap, _choose, _pool, _unique_rows
+from .common import DAYS, NAMES, TOWNS, Row, Splits, _cap, _choose, _one_operation, _pool, _unique_rows
 from .sentiment import _sentiment_row
 
 # fmt: off
@@ -175,12 +175,7 @@ def _t_extract_numbers(rng: random.Random, split: str) -> Task:
 
 def _t_arithmetic(rng: random.Random, split: str) -> Task:
     """Return a one-operation arithmetic question (in the instruction, the input is empty)."""
-    op, word = rng.choice([("+", "plus"), ("-", "minus"), ("*", "times")])
-    if op == "*":
-        a, b = rng.randint(2, 30), rng.randint(2, 30)
-    else:
-        b, a = sorted(rng.sample(range(10, 1000), 2))
-    result = {"+": a + b, "-": a - b, "*": a * b}[op]
+    a, b, op, word, result = _one_operation(rng, (2, 30), (2, 30), 1000)
     return _choose(rng, ASK["arithmetic"], a=a, b=b, op=op, word=word), "", str(result)
 
 

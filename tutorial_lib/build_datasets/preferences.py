@@ -6,7 +6,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .common import DAYS, NAMES, Row, Splits, _cap, _choose, _low, _unique_rows
+from .common import DAYS, NAMES, Row, Splits, _cap, _choose, _low, _one_operation, _unique_rows
 
 # fmt: off
 CAPITALS = [("France", "Paris", "Lyon"), ("Japan", "Tokyo", "Osaka"), ("Australia", "Canberra", "Sydney"),
@@ -259,12 +259,7 @@ def _ask_units(rng: random.Random) -> Ask:
 
 def _ask_arithmetic(rng: random.Random) -> Ask:
     """Return an arithmetic question whose wrong answer is off by a little."""
-    op, word = rng.choice([("+", "plus"), ("-", "minus"), ("*", "times")])
-    if op == "*":
-        a, b = rng.randint(3, 40), rng.randint(3, 20)
-    else:
-        b, a = sorted(rng.sample(range(10, 500), 2))
-    r = {"+": a + b, "-": a - b, "*": a * b}[op]
+    a, b, op, word, r = _one_operation(rng, (3, 40), (3, 20), 500)
     fill = {"a": a, "b": b, "op": op, "w": word}
     q, answer = _choose(rng, PHRASES["sum_q"], **fill), rng.choice(PHRASES["sum_a"])
     short = rng.random() < 0.5
