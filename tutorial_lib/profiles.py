@@ -21,7 +21,8 @@ class Profile:
     eval_examples: int  # held-out examples per evaluation
     train_examples: int  # training examples a lesson uses
     train_steps: int  # optimizer steps per training run
-    batch_size: int  # examples per batch, for training and batched generation
+    train_batch_size: int  # examples per optimizer step (a 135M step on 2 CPU cores takes seconds per example)
+    batch_size: int  # prompts per batch in batched generation and scoring
     max_seq_len: int  # tokens per training example after truncation
     max_new_tokens: int  # tokens generated per answer
     seeds: int  # repeats where a lesson shows spread over seeds or orderings
@@ -40,7 +41,8 @@ PROFILES: dict[str, Profile] = {
         dtype="float32",
         eval_examples=8,
         train_examples=32,
-        train_steps=4,
+        train_steps=2,
+        train_batch_size=2,
         batch_size=8,
         max_seq_len=256,
         max_new_tokens=24,
@@ -53,7 +55,8 @@ PROFILES: dict[str, Profile] = {
         dtype="float32",
         eval_examples=64,
         train_examples=400,
-        train_steps=100,
+        train_steps=12,
+        train_batch_size=4,
         batch_size=16,
         max_seq_len=384,
         max_new_tokens=64,
@@ -66,7 +69,8 @@ PROFILES: dict[str, Profile] = {
         dtype="bfloat16",
         eval_examples=200,
         train_examples=2000,
-        train_steps=300,
+        train_steps=150,
+        train_batch_size=16,
         batch_size=32,
         max_seq_len=512,
         max_new_tokens=128,

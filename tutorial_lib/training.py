@@ -1,0 +1,364 @@
+"""Supervised fine-tuning, thin over trl's SFTTrainer: one `train()` for full fine-tuning, peft and hand-made modules.
+
+Every run returns a `RunResult`: trainable parameters, peak memory, wall time, tokens/s and the loss curve,
+so lessons 03-05 compare methods on the same task, data, budget and metric.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import datasets
+import torch
+from datasets import Dataset
+from tqdm.auto import tqdm
+from transformers import PreTrainedModel, PreTrainedTokenizerBase, TrainerCallback
+from transformers.trainer_callback import PrinterCallback
+from trl import SFTConfig, SFTTrainer
+
+from .errors import CourseError
+from .generation import generate
+from .metrics import rouge
+from .models import count_parameters
+from .profiles import Profile
+
+SUMMARY_INSTRUCTION = "Summarize this dialogue in one sentence."
+
+
+@dataclass
+class TrainConfig:
+    """The budget and settings of one fine-tuning run; methods compared in a lesson share one."""
+
+    steps: int = 20  # optimizer steps
+    batch_size: int = 4  # examples per optimizer step
+    lr: float = 5e-5  # peak learning rate (linear warm-up, then linear decay to zero)
+    warmup_steps: int = 0  # steps of linear warm-up
+    max_seq_len: int = 256  # tokens per example; longer ones are truncated at the end
+    packing: bool = False  # concatenate examples into rows of max_seq_len (no padding)
+    gradient_checkpointing: bool = False  # recompute activations in backward: less memory, more time
+    weight_decay: float = 0.0  # AdamW weight decay
+    seed: int = 0  # data order and any random initialisation
+    device: str = "cpu"  # "cpu" or "cuda"
+    bf16: bool = False  # bfloat16 autocast (GPU profile)
+
+    @classmethod
+    def from_profile(cls, profile: Profile, **overrides) -> TrainConfig:
+        """Return the profile's training budget, with keyword overrides."""
+        base = dict(
+            steps=profile.train_steps,
+            batch_size=profile.train_batch_size,
+            max_seq_len=profile.max_seq_len,
+            device=profile.device,
+            bf16=profile.dtype == "bfloat16",
+        )
+        return cls(**{**base, **overrides})
+
+
+@dataclass
+class RunResult:
+    """What one training run cost and achieved."""
+
+    name: str  # the method, as it appears in tables
+    trainable: int  # parameters the optimizer updates
+    total: int  # all parameters of the model (frozen ones included)
+    seconds: float  # wall time of the training loop
+    tokens: int  # non-padding tokens trained on
+    peak_mb: float  # CUDA: peak allocated; CPU: rise in resident memory during training
+    state_mb: float  # trainable parameters + their gradients + optimizer state, counted from the tensors
+    losses: list[float] = field(default_factory=list)  # training loss at every step
+    scores: dict[str, float] = field(default_factory=dict)  # evaluation results, filled in by the lesson
+
+    @property
+    def trainable_pct(self) -> float:
+        """Return the trainable share of all parameters, in percent."""
+        return 100.0 * self.trainable / max(self.total, 1)
+
+    @property
+    def tokens_per_s(self) -> float:
+        """Return training throughput in tokens per second."""
+        return self.tokens / max(self.seconds, 1e-9)
+
+    @property
+    def step_s(self) -> float:
+        """Return the mean seconds per optimizer step."""
+        return self.seconds / max(len(self.losses), 1)
+
+    def row(self) -> dict:
+        """Return the run as one table row: method, sizes, cost and scores."""
+        return {
+            "method": self.name,
+            "trainable": self.trainable,
+            "trainable %": round(self.trainable_pct, 3),
+            "step s": round(self.step_s, 2),
+            "tokens/s": round(self.tokens_per_s, 1),
+            "peak MB": round(self.peak_mb, 1),
+            "state MB": round(self.state_mb, 1),
+            **{k: round(v, 4) for k, v in self.scores.items()},
+        }
+
+    def to_dict(self) -> dict:
+        """Return the run as plain data."""
+        return {**asdict(self), "trainable_pct": self.trainable_pct, "tokens_per_s": self.tokens_per_s}
+
+
+# --- data -----------------------------------------------------------------------------------------------
+
+
+def summary_prompt(dialogue: str) -> str:
+    """Return the user turn that asks for a dialogue's summary."""
+    return f"{SUMMARY_INSTRUCTION}\n\n{dialogue}"
+
+
+def prompt_completion(prompt: str, response: str) -> dict:
+    """Return one conversational prompt-completion record, the format trl trains with loss on the completion only."""
+    return {"prompt": [{"role": "user", "content": prompt}], "completion": [{"role": "assistant", "content": response}]}
+
+
+def sft_dataset(prompts: Sequence[str], responses: Sequence[str]) -> Dataset:
+    """Return a Dataset of prompt-completion records."""
+    if len(prompts) != len(responses):
+        raise CourseError(f"Got {len(prompts)} prompts but {len(responses)} responses; pass one response per prompt.")
+    if not prompts:
+        raise CourseError("The training set is empty; pass at least one (prompt, response) pair.")
+    return Dataset.from_list([prompt_completion(p, r) for p, r in zip(prompts, responses)])
+
+
+def summary_dataset(rows: Dataset | Sequence[dict]) -> Dataset:
+    """Return dialogsum rows as prompt-completion records."""
+    return sft_dataset([summary_prompt(r["dialogue"]) for r in rows], [r["summary"] for r in rows])
+
+
+# --- measuring ------------------------------------------------------------------------------------------
+
+
+def _rss_mb() -> float:
+    """Return this process's resident memory in MB."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def release_memory() -> None:
+    """Return freed memory to the system, so the next run's memory rise starts from a clean baseline."""
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:  # not glibc (macOS): the baseline just stays a little high
+        pass
+
+
+class PeakMemory:
+    """Context manager measuring peak memory: CUDA's allocator peak, or the rise of resident memory on CPU."""
+
+    def __init__(self, device: str = "cpu", interval: float = 0.02):
+        self.device, self.interval, self.peak_mb = device, interval, 0.0
+
+    def __enter__(self) -> PeakMemory:
+        release_memory()
+        if self.device == "cuda":
+            torch.cuda.reset_peak_memory_stats()
+            self._start = torch.cuda.memory_allocated() / 2**20
+            return self
+        self._start = self._peak = _rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._peak = max(self._peak, _rss_mb())
+
+    def __exit__(self, *exc) -> None:
+        if self.device == "cuda":
+            self.peak_mb = torch.cuda.max_memory_allocated() / 2**20 - self._start
+            return
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self._peak, _rss_mb()) - self._start
+
+
+def state_mb(model: torch.nn.Module, optimizer: torch.optim.Optimizer | None) -> float:
+    """Return MB held by trainable parameters, their gradients and the optimizer's state tensors."""
+    total = 0
+    for p in model.parameters():
+        if p.requires_grad:
+            total += 2 * p.numel() * p.element_size()  # the weight and its gradient
+    if optimizer is not None:
+        for state in optimizer.state.values():
+            total += sum(t.numel() * t.element_size() for t in state.values() if torch.is_tensor(t))
+    return total / 2**20
+
+
+class LossBar(TrainerCallback):
+    """A progress bar over optimizer steps that shows the latest loss, and keeps every step's loss."""
+
+    def __init__(self, name: str):
+        self.name, self.losses, self.bar = name, [], None
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.bar = tqdm(total=state.max_steps, desc=f"training {self.name}", unit="step")
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs and "loss" in logs:
+            self.losses.append(float(logs["loss"]))
+            self.bar.set_postfix(loss=f"{self.losses[-1]:.3f}")
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.bar.update(1)
+
+    def on_train_end(self, args, state, control, **kwargs):
+        self.bar.close()
+
+
+# --- training -------------------------------------------------------------------------------------------
+
+
+def is_prefix_method(model: torch.nn.Module) -> bool:
+    """Return True for peft models whose method feeds key/value prefixes (prefix tuning, P-tuning v2)."""
+    config = getattr(model, "peft_config", {}).get("default")
+    return config is not None and str(getattr(config, "peft_type", "")).endswith("PREFIX_TUNING")
+
+
+def sft_config(cfg: TrainConfig, output_dir: str, gradient_checkpointing: bool) -> SFTConfig:
+    """Return the SFTConfig for `cfg`: same optimizer, schedule and sizes for every method."""
+    return SFTConfig(
+        output_dir=output_dir,
+        max_steps=cfg.steps,
+        per_device_train_batch_size=cfg.batch_size,
+        learning_rate=cfg.lr,
+        lr_scheduler_type="linear",
+        warmup_steps=cfg.warmup_steps,
+        weight_decay=cfg.weight_decay,
+        max_length=cfg.max_seq_len,
+        packing=cfg.packing,
+        completion_only_loss=True,
+        activation_checkpointing=gradient_checkpointing,
+        logging_steps=1,
+        save_strategy="no",
+        report_to=[],
+        seed=cfg.seed,
+        data_seed=cfg.seed,
+        use_cpu=cfg.device == "cpu",
+        bf16=cfg.bf16,
+        dataloader_num_workers=0,
+        include_num_input_tokens_seen="non_padding",
+        disable_tqdm=True,  # train() shows its own bar with the loss
+    )
+
+
+def make_trainer(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, data: Dataset, cfg: TrainConfig, output_dir: str
+) -> SFTTrainer:
+    """Return an SFTTrainer for `model` (full, peft, or with hand-made modules) on prompt-completion `data`."""
+    checkpointing = cfg.gradient_checkpointing
+    if checkpointing and is_prefix_method(model):
+        print("Gradient checkpointing stays off: prefix tuning's key/value prefixes do not survive recomputation.")
+        checkpointing = False
+    if count_parameters(model, trainable_only=True) == 0:
+        raise CourseError("The model has no trainable parameters; unfreeze some, or wrap it with a peft config, before training.")
+    datasets.disable_progress_bars()  # tokenising a few hundred examples takes a blink; keep the output for training
+    try:
+        trainer = SFTTrainer(
+            model=model, args=sft_config(cfg, output_dir, checkpointing), train_dataset=data, processing_class=tokenizer
+        )
+    finally:
+        datasets.enable_progress_bars()
+    trainer.remove_callback(PrinterCallback)  # it would print every step's log dict
+    return trainer
+
+
+def train(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    data: Dataset,
+    cfg: TrainConfig,
+    name: str = "run",
+) -> RunResult:
+    """Return the RunResult of fine-tuning `model` in place on `data` with the budget `cfg`."""
+    torch.manual_seed(cfg.seed)
+    log = LossBar(name)
+    with tempfile.TemporaryDirectory(prefix="course-sft-") as tmp:
+        trainer = make_trainer(model, tokenizer, data, cfg, tmp)
+        trainer.add_callback(log)
+        with PeakMemory(cfg.device) as mem:
+            start = time.perf_counter()
+            trainer.train()
+            seconds = time.perf_counter() - start
+        result = RunResult(
+            name=name,
+            trainable=count_parameters(model, trainable_only=True),
+            total=count_parameters(model),
+            seconds=seconds,
+            tokens=int(trainer.state.num_input_tokens_seen),
+            peak_mb=mem.peak_mb,
+            state_mb=state_mb(model, trainer.optimizer),
+            losses=log.losses,
+        )
+        del trainer
+    model.eval()
+    release_memory()
+    return result
+
+
+# --- evaluation -----------------------------------------------------------------------------------------
+
+
+def summarize(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, rows: Dataset | Sequence[dict], profile: Profile, **kwargs
+) -> list[str]:
+    """Return the model's greedy summaries of `rows`' dialogues."""
+    prompts = [summary_prompt(r["dialogue"]) for r in rows]
+    kwargs = {"max_new_tokens": profile.max_new_tokens, "batch_size": profile.batch_size, **kwargs}
+    return list(generate(model, tokenizer, prompts, chat=True, **kwargs))
+
+
+def rouge_eval(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, rows: Dataset | Sequence[dict], profile: Profile
+) -> tuple[dict[str, float], list[str]]:
+    """Return (ROUGE-1/2/L F1 of greedy summaries against the references, the summaries)."""
+    summaries = summarize(model, tokenizer, rows, profile)
+    return rouge(summaries, [r["summary"] for r in rows]), summaries
+
+
+# --- saving ---------------------------------------------------------------------------------------------
+
+
+def save_atomic(model: PreTrainedModel, folder: str | Path, save: Callable[[Path], None] | None = None) -> Path:
+    """Return `folder` after saving `model` (a full model or a peft adapter) into it atomically.
+
+    The files are written to a sibling temporary folder and swapped in only once complete, so a save that
+    fails half-way leaves the previous good save in place.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-new-", dir=folder.parent))
+    old = folder.with_name(f".{folder.name}-old")
+    try:
+        (save or (lambda path: model.save_pretrained(path)))(tmp)
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+    except BaseException:
+        if old.exists() and not folder.exists():
+            old.rename(folder)  # put the last good save back
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def folder_mb(folder: str | Path) -> float:
+    """Return the size on disk of all files under `folder`, in MB."""
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 2**20
