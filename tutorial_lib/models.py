@@ -9,6 +9,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedModel
@@ -135,12 +136,17 @@ def resolve(name: str) -> str:
 
 
 def load_model(
-    name: str | None = None, *, dtype: str | torch.dtype | None = None, device: str | None = None
+    name: str | None = None,
+    *,
+    dtype: str | torch.dtype | None = None,
+    device: str | None = None,
+    quantization_config: Any = None,
 ) -> tuple[PreTrainedModel, AutoTokenizer]:
     """Return (model, tokenizer) for a registry name or checkpoint folder, in eval mode on the profile's device.
 
     With no name, the profile's model is loaded; if that is a Hub model and the Hub cannot be reached,
     the bundled default model is loaded instead (with a notice), so every lesson runs offline.
+    quantization_config (e.g. a BitsAndBytesConfig) loads the weights quantized, on the device they are quantized for.
     """
     profile = get_profile()
     if name is None:
@@ -152,7 +158,9 @@ def load_model(
     dtype = getattr(torch, dtype) if isinstance(dtype, str) else (dtype or profile.torch_dtype)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, use_safetensors=True)
+        model = AutoModelForCausalLM.from_pretrained(
+            source, dtype=dtype, use_safetensors=True, quantization_config=quantization_config
+        )
     except OSError as e:
         raise CourseError(
             f"Could not load model '{name}' from '{source}' ({e.__class__.__name__}: {str(e)[:200]}). "
@@ -160,7 +168,9 @@ def load_model(
         ) from e
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    return model.to(device or profile.device).eval(), tokenizer
+    if quantization_config is None:
+        model = model.to(device or profile.device)
+    return model.eval(), tokenizer
 
 
 def _hub_reachable(timeout: float = 3.0) -> bool:

@@ -27,11 +27,12 @@ from trl import SFTConfig, SFTTrainer
 
 from .errors import CourseError
 from .generation import generate
-from .metrics import rouge
+from .metrics import accuracy, exact_match, extract_answer, perplexity, rouge
 from .models import count_parameters
 from .profiles import Profile
 
 SUMMARY_INSTRUCTION = "Summarize this dialogue in one sentence."
+SUMMARY_TOKENS = 48  # generated tokens per summary: the longest reference is one sentence of about 35 tokens
 
 
 @dataclass
@@ -132,9 +133,27 @@ def sft_dataset(prompts: Sequence[str], responses: Sequence[str]) -> Dataset:
     return Dataset.from_list([prompt_completion(p, r) for p, r in zip(prompts, responses)])
 
 
+def instruction_prompt(row: dict) -> str:
+    """Return the user turn of an instructions row: the instruction, then its input if it has one."""
+    return f"{row['instruction']}\n\n{row['input']}".strip()
+
+
 def summary_dataset(rows: Dataset | Sequence[dict]) -> Dataset:
     """Return dialogsum rows as prompt-completion records."""
     return sft_dataset([summary_prompt(r["dialogue"]) for r in rows], [r["summary"] for r in rows])
+
+
+def arithmetic_dataset(rows: Dataset | Sequence[dict], rationale: bool) -> Dataset:
+    """Return arithmetic problems as prompt-completion records, answered step by step or with the answer only."""
+    responses = [r["rationale"] if rationale else f"The answer is {r['answer']}." for r in rows]
+    return sft_dataset([r["question"] for r in rows], responses)
+
+
+def mixed_dataset(summaries: Sequence[dict], instructions: Sequence[dict], seed: int = 0) -> Dataset:
+    """Return dialogsum and instructions rows as one shuffled prompt-completion set (FLAN's multi-task mixing)."""
+    prompts = [summary_prompt(r["dialogue"]) for r in summaries] + [instruction_prompt(r) for r in instructions]
+    responses = [r["summary"] for r in summaries] + [r["response"] for r in instructions]
+    return sft_dataset(prompts, responses).shuffle(seed=seed)
 
 
 # --- measuring ------------------------------------------------------------------------------------------
@@ -319,7 +338,7 @@ def summarize(
 ) -> list[str]:
     """Return the model's greedy summaries of `rows`' dialogues."""
     prompts = [summary_prompt(r["dialogue"]) for r in rows]
-    kwargs = {"max_new_tokens": profile.max_new_tokens, "batch_size": profile.batch_size, **kwargs}
+    kwargs = {"max_new_tokens": min(profile.max_new_tokens, SUMMARY_TOKENS), "batch_size": profile.batch_size, **kwargs}
     return list(generate(model, tokenizer, prompts, chat=True, **kwargs))
 
 
@@ -329,6 +348,29 @@ def rouge_eval(
     """Return (ROUGE-1/2/L F1 of greedy summaries against the references, the summaries)."""
     summaries = summarize(model, tokenizer, rows, profile)
     return rouge(summaries, [r["summary"] for r in rows]), summaries
+
+
+def general_eval(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], questions: Sequence[dict], profile: Profile
+) -> tuple[dict[str, float], list[str]]:
+    """Return ({"general ppl", "instructions EM"}, the answers): what fine-tuning on one task may cost elsewhere."""
+    prompts = [instruction_prompt(q) for q in questions]
+    answers = list(generate(model, tokenizer, prompts, chat=True, max_new_tokens=32, batch_size=profile.batch_size))
+    ppl = perplexity(model, tokenizer, texts)
+    scores = {"general ppl": ppl, "instructions EM": exact_match(answers, [q["response"] for q in questions])}
+    return scores, answers
+
+
+def arithmetic_accuracy(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    rows: Dataset | Sequence[dict],
+    max_new_tokens: int,
+    batch_size: int,
+) -> tuple[float, list[str]]:
+    """Return (accuracy of the answers read from greedy generations, the generations) on arithmetic problems."""
+    texts = list(generate(model, tokenizer, [r["question"] for r in rows], max_new_tokens=max_new_tokens, batch_size=batch_size))
+    return accuracy([extract_answer(t) for t in texts], [r["answer"] for r in rows]), texts
 
 
 # --- saving ---------------------------------------------------------------------------------------------
