@@ -2,6 +2,7 @@
 
 import copy
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from peft import get_peft_model
 
 from tutorial_lib.bench import bench_sft
 from tutorial_lib.errors import CourseError
+from tutorial_lib.memory import PeakMemory, state_mb
 from tutorial_lib.peft_methods import freeze, lora_config, prefix_tuning_config
 from tutorial_lib.profiles import get_profile
 from tutorial_lib.training import (
@@ -19,7 +21,6 @@ from tutorial_lib.training import (
     make_trainer,
     save_atomic,
     sft_dataset,
-    state_mb,
     summary_prompt,
     train,
 )
@@ -139,3 +140,11 @@ def test_bench_sft_runs_both_sides_on_the_tiny_model():
     r = bench_sft(steps=1, batch_size=2, tiny=True)
     assert r["tutorial_lib"] > 0 and r["plain_sft"] > 0 and r["packed"] > 0
     assert r["ratio"] == pytest.approx(r["tutorial_lib"] / r["plain_sft"])
+
+
+def test_peak_memory_sees_a_large_allocation():
+    with PeakMemory("cpu") as mem:
+        block = torch.ones(64 * 2**20 // 4)  # 64 MB of float32, touched
+        time.sleep(0.1)  # the sampler looks every 20 ms
+        del block
+    assert 50 < mem.peak_mb < 200
