@@ -101,3 +101,15 @@ def generate(
         tokenizer.padding_side = side
     out.extend(results)
     return out
+
+
+@torch.no_grad()
+def forward_ms(model: PreTrainedModel, input_ids: torch.Tensor, repeats: int = 5) -> float:
+    """Return the median wall time of one forward pass over `input_ids`, in milliseconds (after one warm-up pass)."""
+    model(input_ids)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model(input_ids)
+        times.append(time.perf_counter() - start)
+    return 1000 * sorted(times)[len(times) // 2]

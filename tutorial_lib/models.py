@@ -213,8 +213,14 @@ def tiny_model(seed: int = 0, layers: int = 2, hidden: int = 64) -> tuple[LlamaF
 
 
 def count_parameters(model: torch.nn.Module, trainable_only: bool = False) -> int:
-    """Return the number of (trainable) parameters of `model`; tied weights count once."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+    """Return the number of (trainable) parameters of `model`; tied weights count once, 4-bit packed weights unpacked."""
+    return sum(_numel(p) for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def _numel(p: torch.Tensor) -> int:
+    """Return the number of weights a parameter holds: bitsandbytes packs two 4-bit weights per stored byte."""
+    quant_state = getattr(p, "quant_state", None)
+    return int(torch.Size(quant_state.shape).numel()) if quant_state is not None else p.numel()
 
 
 def load_embedder(device: str = "cpu"):
