@@ -17,7 +17,7 @@ import datasets
 import torch
 from datasets import Dataset
 from tqdm.auto import tqdm
-from transformers import PreTrainedModel, PreTrainedTokenizerBase, TrainerCallback
+from transformers import PreTrainedModel, PreTrainedTokenizerBase, Trainer, TrainerCallback
 from transformers.trainer_callback import PrinterCallback
 from trl import SFTConfig, SFTTrainer
 
@@ -230,6 +230,28 @@ def make_trainer(
     return trainer
 
 
+def run_trainer(trainer: Trainer, model: PreTrainedModel, name: str, device: str) -> RunResult:
+    """Return the RunResult of running `trainer` (any transformers/trl trainer of `model`) with a loss bar and probes."""
+    log = LossBar(name)
+    trainer.add_callback(log)
+    with PeakMemory(device) as mem:
+        start = time.perf_counter()
+        trainer.train()
+        seconds = time.perf_counter() - start
+    result = RunResult(
+        name=name,
+        trainable=count_parameters(model, trainable_only=True),
+        total=count_parameters(model),
+        seconds=seconds,
+        tokens=int(trainer.state.num_input_tokens_seen),
+        peak_mb=mem.peak_mb,
+        state_mb=state_mb(model, trainer.optimizer),
+        losses=log.losses,
+    )
+    model.eval()
+    return result
+
+
 def train(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
@@ -239,26 +261,8 @@ def train(
 ) -> RunResult:
     """Return the RunResult of fine-tuning `model` in place on `data` with the budget `cfg`."""
     torch.manual_seed(cfg.seed)
-    log = LossBar(name)
     with tempfile.TemporaryDirectory(prefix="course-sft-") as tmp:
-        trainer = make_trainer(model, tokenizer, data, cfg, tmp)
-        trainer.add_callback(log)
-        with PeakMemory(cfg.device) as mem:
-            start = time.perf_counter()
-            trainer.train()
-            seconds = time.perf_counter() - start
-        result = RunResult(
-            name=name,
-            trainable=count_parameters(model, trainable_only=True),
-            total=count_parameters(model),
-            seconds=seconds,
-            tokens=int(trainer.state.num_input_tokens_seen),
-            peak_mb=mem.peak_mb,
-            state_mb=state_mb(model, trainer.optimizer),
-            losses=log.losses,
-        )
-        del trainer
-    model.eval()
+        result = run_trainer(make_trainer(model, tokenizer, data, cfg, tmp), model, name, cfg.device)
     release_memory()
     return result
 

@@ -1,0 +1,245 @@
+"""Reward models: preference pairs, the Bradley-Terry loss, a reward model trained with trl's RewardTrainer, best-of-n.
+
+A reward model is the backbone with a scalar head (AutoModelForSequenceClassification, num_labels=1) that reads the
+whole chat-formatted conversation (prompt + answer) and pools the last token that is not the pad token. It is trained
+on pairs so that the chosen answer scores higher than the rejected one: loss = -log sigmoid(r_chosen - r_rejected).
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Sequence
+
+import datasets
+import torch
+import torch.nn.functional as F
+from datasets import Dataset
+from tqdm.auto import tqdm
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers.trainer_callback import PrinterCallback
+from trl import RewardConfig, RewardTrainer
+
+from .errors import CourseError
+from .generation import generate
+from .memory import release_memory
+from .models import count_parameters
+from .pvp import load_classifier
+from .training import RunResult, TrainConfig, run_trainer
+
+PREFERENCE_COLUMNS = ("prompt", "chosen", "rejected")
+
+
+# --- data -----------------------------------------------------------------------------------------------
+
+
+def ranking_to_pairs(prompt: str, ranked: Sequence[str]) -> list[dict]:
+    """Return the N*(N-1)/2 {prompt, chosen, rejected} records of N answers ranked best-first."""
+    if isinstance(ranked, str) or len(ranked) < 2:
+        raise CourseError("A ranking needs at least two answers, best first (a list of strings), to make a preference pair.")
+    return [
+        {"prompt": prompt, "chosen": better, "rejected": worse} for i, better in enumerate(ranked) for worse in ranked[i + 1 :]
+    ]
+
+
+def conversation(prompt: str, answer: str) -> list[dict[str, str]]:
+    """Return the two chat turns a reward model scores: the prompt as the user's, the answer as the assistant's."""
+    return [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}]
+
+
+def preference_dataset(rows: Dataset | Sequence[dict]) -> Dataset:
+    """Return preference rows as conversational {prompt, chosen, rejected} records, the format RewardTrainer tokenises.
+
+    RewardTrainer joins prompt + chosen (and prompt + rejected) and applies the chat template to each, so it scores
+    exactly the strings reward_texts() builds.
+    """
+    rows = list(rows)
+    if not rows:
+        raise CourseError("The preference set is empty; pass at least one {prompt, chosen, rejected} row.")
+    missing = [c for c in PREFERENCE_COLUMNS if c not in rows[0]]
+    if missing:
+        raise CourseError(f"Preference rows need the columns {list(PREFERENCE_COLUMNS)}; missing {missing}. Rename them first.")
+    turns = [conversation(r["prompt"], r["chosen"]) + conversation(r["prompt"], r["rejected"])[1:] for r in rows]
+    return Dataset.from_list([{"prompt": t[:1], "chosen": t[1:2], "rejected": t[2:]} for t in turns])
+
+
+def reward_texts(tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], answers: Sequence[str]) -> list[str]:
+    """Return the chat-formatted (prompt, answer) strings the reward model scores, as RewardTrainer formats them."""
+    if isinstance(prompts, str) or isinstance(answers, str):
+        raise CourseError("Pass lists of prompts and answers; wrap a single one in a list.")
+    if len(prompts) != len(answers):
+        raise CourseError(f"Got {len(prompts)} prompts but {len(answers)} answers; pass one answer per prompt (repeat prompts).")
+    return [tokenizer.apply_chat_template(conversation(p, a), tokenize=False) for p, a in zip(prompts, answers)]
+
+
+# --- the loss and the model -----------------------------------------------------------------------------
+
+
+def bradley_terry_loss(chosen_rewards: torch.Tensor, rejected_rewards: torch.Tensor) -> torch.Tensor:
+    """Return the mean Bradley-Terry loss -log sigmoid(r_chosen - r_rejected) over the pairs."""
+    return -F.logsigmoid(chosen_rewards - rejected_rewards).mean()
+
+
+def load_reward_model(
+    name_or_path: str, dtype: torch.dtype = torch.float32, device: str | None = None
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Return (reward model, tokenizer): the backbone with a new scalar head (num_labels=1), pad_token_id set."""
+    return load_classifier(name_or_path, 1, dtype=dtype, device=device)
+
+
+@torch.no_grad()
+def score(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: Sequence[str],
+    answers: Sequence[str],
+    batch_size: int = 8,
+) -> torch.Tensor:
+    """Return the (len(prompts),) float32 rewards of each (prompt, answer), scored in right-padded batches."""
+    texts = reward_texts(tokenizer, prompts, answers)
+    if model.config.get_text_config().pad_token_id != tokenizer.pad_token_id:
+        raise CourseError(
+            "The reward model's config.pad_token_id differs from the tokenizer's, so the head would pool the wrong token. "
+            "Set model.config.pad_token_id = tokenizer.pad_token_id (load_reward_model() does)."
+        )
+    rewards = []
+    starts = range(0, len(texts), batch_size)
+    for start in tqdm(starts, desc="scoring", disable=len(starts) < 2, leave=False):
+        # the layout RewardTrainer's collator trains with: chat text without extra special tokens, padded on the right;
+        # the head pools each row's last token that is not the pad token
+        batch = tokenizer(
+            texts[start : start + batch_size], padding=True, padding_side="right", add_special_tokens=False, return_tensors="pt"
+        )
+        rewards.append(model(**batch.to(model.device)).logits[:, 0].float().cpu())
+    return torch.cat(rewards)
+
+
+# --- training -------------------------------------------------------------------------------------------
+
+
+def reward_config(cfg: TrainConfig, output_dir: str, center_rewards: float | None = None) -> RewardConfig:
+    """Return the RewardConfig for `cfg`: the optimizer, schedule and sizes SFT uses; batch_size counts pairs."""
+    return RewardConfig(
+        output_dir=output_dir,
+        max_steps=cfg.steps,
+        per_device_train_batch_size=cfg.batch_size,
+        learning_rate=cfg.lr,
+        lr_scheduler_type="linear",
+        warmup_steps=cfg.warmup_steps,
+        weight_decay=cfg.weight_decay,
+        max_length=cfg.max_seq_len,  # RewardTrainer DROPS pairs longer than this (SFT truncates)
+        center_rewards_coefficient=center_rewards,  # None: the plain Bradley-Terry loss
+        activation_checkpointing=cfg.gradient_checkpointing,  # trl's default would turn it on
+        logging_steps=1,
+        save_strategy="no",
+        report_to=[],
+        seed=cfg.seed,
+        data_seed=cfg.seed,
+        use_cpu=cfg.device == "cpu",
+        bf16=cfg.bf16,  # trl's default would turn bf16 on, even on CPU
+        dataloader_num_workers=0,
+        include_num_input_tokens_seen="non_padding",
+        disable_tqdm=True,  # train_reward_model() shows its own bar with the loss
+    )
+
+
+def make_reward_trainer(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    rows: Dataset | Sequence[dict],
+    cfg: TrainConfig,
+    output_dir: str,
+    center_rewards: float | None = None,
+) -> RewardTrainer:
+    """Return a RewardTrainer for the scalar-head `model` on preference `rows` ({prompt, chosen, rejected})."""
+    if getattr(model.config, "num_labels", None) != 1:
+        raise CourseError("A reward model has one output; load it with load_reward_model() (num_labels=1).")
+    if count_parameters(model, trainable_only=True) == 0:
+        raise CourseError("The model has no trainable parameters; unfreeze some, or wrap it with a peft config, before training.")
+    data = preference_dataset(rows)
+    datasets.disable_progress_bars()  # tokenising a few hundred pairs takes a blink
+    try:
+        args = reward_config(cfg, output_dir, center_rewards)
+        trainer = RewardTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer)
+    finally:
+        datasets.enable_progress_bars()
+    kept = len(trainer.train_dataset)
+    if kept < len(data):
+        print(f"RewardTrainer dropped {len(data) - kept} of {len(data)} pairs longer than max_seq_len={cfg.max_seq_len} tokens.")
+    if kept == 0:
+        raise CourseError(f"Every pair is longer than max_seq_len={cfg.max_seq_len} tokens; raise TrainConfig.max_seq_len.")
+    trainer.remove_callback(PrinterCallback)  # it would print every step's log dict
+    return trainer
+
+
+def train_reward_model(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    rows: Dataset | Sequence[dict],
+    cfg: TrainConfig,
+    name: str = "reward model",
+    center_rewards: float | None = None,
+) -> RunResult:
+    """Return the RunResult of training the reward model in place on preference `rows` with the budget `cfg`."""
+    torch.manual_seed(cfg.seed)
+    with tempfile.TemporaryDirectory(prefix="course-rm-") as tmp:
+        trainer = make_reward_trainer(model, tokenizer, rows, cfg, tmp, center_rewards)
+        result = run_trainer(trainer, model, name, cfg.device)
+    release_memory()
+    return result
+
+
+# --- best-of-n ------------------------------------------------------------------------------------------
+
+
+def best_of_n(
+    policy: PreTrainedModel,
+    policy_tok: PreTrainedTokenizerBase,
+    reward_model: PreTrainedModel,
+    reward_tok: PreTrainedTokenizerBase,
+    prompts: Sequence[str],
+    n: int,
+    max_new_tokens: int = 64,
+    seed: int = 0,
+    batch_size: int = 8,
+) -> list[dict]:
+    """Return per prompt {prompt, answers, rewards, best, best_reward}: n sampled answers (temperature 1), the best one."""
+    if isinstance(prompts, str) or n < 1:
+        raise CourseError("best_of_n() takes a list of prompts and n >= 1 answers per prompt.")
+    repeated = [p for p in prompts for _ in range(n)]
+    answers = generate(
+        policy, policy_tok, repeated, do_sample=True, seed=seed, max_new_tokens=max_new_tokens, batch_size=batch_size
+    )
+    rewards = score(reward_model, reward_tok, repeated, answers, batch_size).view(len(prompts), n)
+    results = []
+    for i, prompt in enumerate(prompts):
+        mine, best = answers[i * n : (i + 1) * n], int(rewards[i].argmax())
+        record = dict(
+            prompt=prompt, answers=mine, rewards=rewards[i].tolist(), best=mine[best], best_reward=float(rewards[i, best])
+        )
+        results.append(record)
+    return results
+
+
+def best_of_n_curve(rewards: torch.Tensor, ns: Sequence[int], all_subsets: bool = False) -> dict[int, float]:
+    """Return {n: mean over prompts of the max reward among n samples}, from a (prompts, n_max) tensor of rewards.
+
+    The samples are i.i.d., so the max of the first n is an unbiased estimate of E[max of n]. all_subsets=True
+    averages the max over all C(n_max, n) subsets instead (same expectation, less noise): sorted ascending, the i-th
+    smallest (1-based) is the max of C(i-1, n-1) of them.
+    """
+    if rewards.dim() != 2:
+        raise CourseError(f"Expected rewards of shape (prompts, n_max); got shape {tuple(rewards.shape)}.")
+    n_max = rewards.shape[1]
+    bad = [n for n in ns if not 1 <= n <= n_max]
+    if bad:
+        raise CourseError(f"Each n must be between 1 and the {n_max} samples per prompt; got {bad}. Sample more or drop them.")
+    rewards, curve = rewards.double(), {}
+    ordered = rewards.sort(dim=1).values
+    for n in ns:
+        if all_subsets:
+            weights = torch.tensor([math.comb(i, n - 1) for i in range(n_max)], dtype=torch.float64) / math.comb(n_max, n)
+            curve[n] = float((ordered * weights).sum(1).mean())
+        else:
+            curve[n] = float(rewards[:, :n].max(1).values.mean())
+    return curve
