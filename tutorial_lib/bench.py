@@ -14,6 +14,7 @@ from trl import SFTConfig, SFTTrainer
 from .data import load_data
 from .generation import generate
 from .models import load_model, tiny_model
+from .report import record
 from .training import TrainConfig, summary_dataset, train
 
 
@@ -109,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"plain trl SFTTrainer:        {r['plain_sft']:7.1f} tokens/s")
         print(f"ratio: {r['ratio']:.2f}x (target >= 0.95x: the helper adds no overhead)")
         print(f"packed rows of {256 * args.batch_size} tokens: {r['packed']:7.1f} tokens/s, {r['packing_gain']:.2f}x unpacked")
+        if not args.tiny:  # the report card of the current profile shows the ratio beside the lessons
+            record("bench_sft", numbers={"steps": args.steps, "batch size": args.batch_size, **r})
         return 0
     r = bench_generation(args.prompts, args.new_tokens, args.batch_size)
     print(f"{r['prompts']} prompts, {args.new_tokens} new tokens max, greedy, {torch.get_num_threads()} threads")
