@@ -25,7 +25,7 @@ from .generation import generate
 from .memory import release_memory
 from .models import count_parameters
 from .pvp import load_classifier
-from .training import RunResult, TrainConfig, run_trainer
+from .training import RunResult, TrainConfig, run_trainer, trainer_args
 
 PREFERENCE_COLUMNS = ("prompt", "chosen", "rejected")
 
@@ -118,29 +118,12 @@ def score(
 
 
 def reward_config(cfg: TrainConfig, output_dir: str, center_rewards: float | None = None) -> RewardConfig:
-    """Return the RewardConfig for `cfg`: the optimizer, schedule and sizes SFT uses; batch_size counts pairs."""
-    return RewardConfig(
-        output_dir=output_dir,
-        max_steps=cfg.steps,
-        per_device_train_batch_size=cfg.batch_size,
-        learning_rate=cfg.lr,
-        lr_scheduler_type="linear",
-        warmup_steps=cfg.warmup_steps,
-        weight_decay=cfg.weight_decay,
-        max_length=cfg.max_seq_len,  # RewardTrainer DROPS pairs longer than this (SFT truncates)
-        center_rewards_coefficient=center_rewards,  # None: the plain Bradley-Terry loss
-        activation_checkpointing=cfg.gradient_checkpointing,  # trl's default would turn it on
-        logging_steps=1,
-        save_strategy="no",
-        report_to=[],
-        seed=cfg.seed,
-        data_seed=cfg.seed,
-        use_cpu=cfg.device == "cpu",
-        bf16=cfg.bf16,  # trl's default would turn bf16 on, even on CPU
-        dataloader_num_workers=0,
-        include_num_input_tokens_seen="non_padding",
-        disable_tqdm=True,  # train_reward_model() shows its own bar with the loss
-    )
+    """Return the RewardConfig for `cfg`: the optimizer, schedule and sizes SFT uses; batch_size counts pairs.
+
+    RewardTrainer drops pairs longer than cfg.max_seq_len (SFT truncates); center_rewards None is plain Bradley-Terry.
+    """
+    args = trainer_args(cfg, output_dir, cfg.gradient_checkpointing)
+    return RewardConfig(**args, center_rewards_coefficient=center_rewards)
 
 
 def make_reward_trainer(

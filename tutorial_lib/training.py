@@ -182,9 +182,9 @@ def is_prefix_method(model: torch.nn.Module) -> bool:
     return config is not None and str(getattr(config, "peft_type", "")).endswith("PREFIX_TUNING")
 
 
-def sft_config(cfg: TrainConfig, output_dir: str, gradient_checkpointing: bool) -> SFTConfig:
-    """Return the SFTConfig for `cfg`: same optimizer, schedule and sizes for every method."""
-    return SFTConfig(
+def trainer_args(cfg: TrainConfig, output_dir: str, gradient_checkpointing: bool) -> dict:
+    """Return the trainer arguments every course run shares: optimizer, schedule, sizes, logging, precision."""
+    return dict(
         output_dir=output_dir,
         max_steps=cfg.steps,
         per_device_train_batch_size=cfg.batch_size,
@@ -193,20 +193,23 @@ def sft_config(cfg: TrainConfig, output_dir: str, gradient_checkpointing: bool) 
         warmup_steps=cfg.warmup_steps,
         weight_decay=cfg.weight_decay,
         max_length=cfg.max_seq_len,
-        packing=cfg.packing,
-        completion_only_loss=True,
-        activation_checkpointing=gradient_checkpointing,
+        activation_checkpointing=gradient_checkpointing,  # trl's default would turn it on
         logging_steps=1,
         save_strategy="no",
         report_to=[],
         seed=cfg.seed,
         data_seed=cfg.seed,
         use_cpu=cfg.device == "cpu",
-        bf16=cfg.bf16,
+        bf16=cfg.bf16,  # trl's default would turn bf16 on, even on a CPU without bf16 units
         dataloader_num_workers=0,
         include_num_input_tokens_seen="non_padding",
-        disable_tqdm=True,  # train() shows its own bar with the loss
+        disable_tqdm=True,  # run_trainer() shows its own bar with the loss
     )
+
+
+def sft_config(cfg: TrainConfig, output_dir: str, gradient_checkpointing: bool) -> SFTConfig:
+    """Return the SFTConfig for `cfg`: same optimizer, schedule and sizes for every method, loss on the completion."""
+    return SFTConfig(**trainer_args(cfg, output_dir, gradient_checkpointing), packing=cfg.packing, completion_only_loss=True)
 
 
 def make_trainer(
