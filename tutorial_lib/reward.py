@@ -25,7 +25,7 @@ from .generation import generate
 from .memory import release_memory
 from .models import count_parameters
 from .pvp import load_classifier
-from .training import RunResult, TrainConfig, run_trainer, trainer_args
+from .training import RunResult, TrainConfig, conversation, run_trainer, trainer_args
 
 PREFERENCE_COLUMNS = ("prompt", "chosen", "rejected")
 
@@ -40,11 +40,6 @@ def ranking_to_pairs(prompt: str, ranked: Sequence[str]) -> list[dict]:
     return [
         {"prompt": prompt, "chosen": better, "rejected": worse} for i, better in enumerate(ranked) for worse in ranked[i + 1 :]
     ]
-
-
-def conversation(prompt: str, answer: str) -> list[dict[str, str]]:
-    """Return the two chat turns a reward model scores: the prompt as the user's, the answer as the assistant's."""
-    return [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}]
 
 
 def preference_dataset(rows: Dataset | Sequence[dict]) -> Dataset:

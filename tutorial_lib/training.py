@@ -112,9 +112,15 @@ def summary_prompt(dialogue: str) -> str:
     return f"{SUMMARY_INSTRUCTION}\n\n{dialogue}"
 
 
+def conversation(prompt: str, response: str) -> list[dict[str, str]]:
+    """Return the two chat turns of one example: the prompt as the user's, the response as the assistant's."""
+    return [{"role": "user", "content": prompt}, {"role": "assistant", "content": response}]
+
+
 def prompt_completion(prompt: str, response: str) -> dict:
     """Return one conversational prompt-completion record, the format trl trains with loss on the completion only."""
-    return {"prompt": [{"role": "user", "content": prompt}], "completion": [{"role": "assistant", "content": response}]}
+    user, assistant = conversation(prompt, response)
+    return {"prompt": [user], "completion": [assistant]}
 
 
 def sft_dataset(prompts: Sequence[str], responses: Sequence[str]) -> Dataset:
