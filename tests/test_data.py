@@ -75,6 +75,7 @@ def test_hub_mappers_by_hand():
         "prompt": "Human: Hi\n\nAssistant: Hello!\n\nHuman: Capital of France?",
         "chosen": "Paris.",
         "rejected": "Go away.",
+        "failure": "",
     }
     single = {k: "\n\nHuman: Capital of France?\n\nAssistant: " + v for k, v in [("chosen", "Paris."), ("rejected", "No.")]}
     assert data.map_hh_rlhf(single)["prompt"] == "Capital of France?"

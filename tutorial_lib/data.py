@@ -29,7 +29,12 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "response": "a good response",
         "task": "the task type",
     },
-    "preferences": {"prompt": "a user request", "chosen": "the preferred answer", "rejected": "the worse answer"},
+    "preferences": {
+        "prompt": "a user request",
+        "chosen": "the preferred answer",
+        "rejected": "the worse answer",
+        "failure": "how the rejected answer fails: wrong, rude, off_topic, rambling, refusal, ignores_format ('' if unknown)",
+    },
     "general_text": {"text": "a paragraph of general English prose"},
 }
 SPLITS = ("train", "test")
@@ -133,6 +138,7 @@ def map_hh_rlhf(row: dict) -> dict:
         "prompt": prompt,
         "chosen": row["chosen"][cut + len(marker) :].strip(),
         "rejected": row["rejected"][row["rejected"].rfind(marker) + len(marker) :].strip(),
+        "failure": "",  # HH-RLHF does not say why an answer was rejected
     }
 
 

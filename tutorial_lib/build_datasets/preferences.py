@@ -371,7 +371,7 @@ def _preference_row(rng: random.Random, split: str, i: int) -> Row:
         rejected = rng.choice(REFUSALS[ask.kind])
     else:
         chosen, rejected = ask.strict_good, ask.strict_bad
-    return {"prompt": prompt, "chosen": chosen, "rejected": rejected}
+    return {"prompt": prompt, "chosen": chosen, "rejected": rejected, "failure": failure}
 
 
 def make_preferences(rng: random.Random) -> Splits:
