@@ -4,7 +4,15 @@ import pytest
 import torch
 
 from tutorial_lib import CourseError
-from tutorial_lib.metrics import accuracy, exact_match, extract_answer, pairwise_accuracy, perplexity, rouge
+from tutorial_lib.metrics import (
+    accuracy,
+    exact_match,
+    extract_answer,
+    pairwise_accuracy,
+    perplexity,
+    repeated_ngram_rate,
+    rouge,
+)
 
 
 @pytest.mark.parametrize(
@@ -76,3 +84,10 @@ def test_perplexity_matches_token_by_token_scoring(tiny):
     assert perplexity(model, tok, [text], window=16, stride=8) == pytest.approx(math.exp(nll / n), rel=1e-4)
     with pytest.raises(CourseError, match="stride <= window"):
         perplexity(model, tok, [text], window=8, stride=16)
+
+
+def test_repeated_ngram_rate_by_hand():
+    assert repeated_ngram_rate(["a b c a b c"], n=3) == pytest.approx(1 / 4)  # abc bca cab abc: one repeat of four
+    assert repeated_ngram_rate(["one two three", "x y"], n=2) == 0.0
+    assert repeated_ngram_rate(["go go go go", "a b"], n=2) == pytest.approx(2 / 4)  # (go go) three times: 2 repeats of 4
+    assert repeated_ngram_rate([""]) == 0.0

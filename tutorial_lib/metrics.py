@@ -113,3 +113,14 @@ def perplexity(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts
     """Return exp(mean negative log-likelihood per token) of the texts; kwargs as in total_nll."""
     nll, counted = total_nll(model, tokenizer, texts, **kwargs)
     return math.exp(nll / counted)
+
+
+def repeated_ngram_rate(texts: Sequence[str], n: int = 3) -> float:
+    """Return the share of word n-grams, over all texts, that repeat an earlier n-gram of the same text (0: none)."""
+    repeated = total = 0
+    for text in texts:
+        words = text.lower().split()
+        grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+        repeated += len(grams) - len(set(grams))
+        total += len(grams)
+    return repeated / total if total else 0.0

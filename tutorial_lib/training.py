@@ -74,6 +74,7 @@ class RunResult:
     state_mb: float  # trainable parameters + their gradients + optimizer state, counted from the tensors
     losses: list[float] = field(default_factory=list)  # training loss at every step
     scores: dict[str, float] = field(default_factory=dict)  # evaluation results, filled in by the lesson
+    logs: list[dict] = field(default_factory=list)  # every step's metrics as the trainer logged them (rewards, margins...)
 
     @property
     def trainable_pct(self) -> float:
@@ -256,6 +257,7 @@ def run_trainer(trainer: Trainer, model: PreTrainedModel, name: str, device: str
         peak_mb=mem.peak_mb,
         state_mb=state_mb(model, trainer.optimizer),
         losses=log.losses,
+        logs=[entry for entry in trainer.state.log_history if "loss" in entry],
     )
     model.eval()
     return result
