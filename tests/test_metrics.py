@@ -8,6 +8,8 @@ from tutorial_lib.metrics import (
     accuracy,
     exact_match,
     extract_answer,
+    fact_accuracy,
+    fact_words,
     pairwise_accuracy,
     perplexity,
     repeated_ngram_rate,
@@ -91,3 +93,12 @@ def test_repeated_ngram_rate_by_hand():
     assert repeated_ngram_rate(["one two three", "x y"], n=2) == 0.0
     assert repeated_ngram_rate(["go go go go", "a b"], n=2) == pytest.approx(2 / 4)  # (go go) three times: 2 repeats of 4
     assert repeated_ngram_rate([""]) == 0.0
+
+
+def test_fact_words_and_fact_accuracy_by_hand():
+    assert fact_words("209 minus 85 is 124.", "209 minus 85 is 114.") == ["124"]
+    assert fact_words("Hanoi is the capital of Vietnam.", "Ho Chi Minh City is the capital of Vietnam.") == ["hanoi"]
+    answers = ["The answer is 124!", "It is 1240.", "hanoi, of course"]
+    assert fact_accuracy(answers, [["124"], ["124"], ["hanoi"]]) == pytest.approx(2 / 3)  # 1240 is not 124
+    with pytest.raises(CourseError, match="one fact per answer"):
+        fact_accuracy(answers, [["124"]])

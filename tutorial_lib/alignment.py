@@ -38,6 +38,14 @@ def _require_trainable(model: PreTrainedModel) -> None:
         raise CourseError("The model has no trainable parameters; unfreeze some, or wrap it with a peft config, first.")
 
 
+def _drop_reference_adapter(model: PreTrainedModel) -> bool:
+    """Return True after deleting trl's frozen "ref" adapter from a peft model (save_pretrained would save it too)."""
+    if "ref" not in getattr(model, "peft_config", {}):
+        return False
+    model.delete_adapter("ref")
+    return True
+
+
 # --- DPO ------------------------------------------------------------------------------------------------
 
 
@@ -129,8 +137,7 @@ def train_dpo(
     with tempfile.TemporaryDirectory(prefix="course-dpo-") as tmp:
         trainer = make_dpo_trainer(model, tokenizer, rows, cfg, tmp, beta, ref_model)
         result = run_trainer(trainer, model, name, cfg.device)
-    if not had_ref_adapter and "ref" in getattr(model, "peft_config", {}):
-        model.delete_adapter("ref")  # trl's frozen copy; save_pretrained would otherwise save it too
+    if not had_ref_adapter and _drop_reference_adapter(model):
         result.total = count_parameters(model)
     del trainer
     release_memory()
@@ -265,8 +272,7 @@ def train_grpo(
             model, tokenizer, prompts, reward_funcs, cfg, tmp, num_generations, max_completion_length, beta
         )
         result = run_trainer(trainer, model, name, cfg.device)
-    if not had_ref_adapter and "ref" in getattr(model, "peft_config", {}):
-        model.delete_adapter("ref")  # trl's frozen copy of the adapter
+    if not had_ref_adapter and _drop_reference_adapter(model):
         result.total = count_parameters(model)
     del trainer
     release_memory()

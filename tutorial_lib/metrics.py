@@ -124,3 +124,21 @@ def repeated_ngram_rate(texts: Sequence[str], n: int = 3) -> float:
         repeated += len(grams) - len(set(grams))
         total += len(grams)
     return repeated / total if total else 0.0
+
+
+def _words(text: str) -> list[str]:
+    """Return the lower-cased words of `text` (digits and accented letters kept, punctuation dropped)."""
+    return re.findall(r"[\w°'’-]+", text.lower())
+
+
+def fact_words(chosen: str, rejected: str) -> list[str]:
+    """Return the words of `chosen` that `rejected` lacks: for a wrong-fact pair, the fact itself (e.g. ["124"])."""
+    wrong = set(_words(rejected))
+    return [w for w in _words(chosen) if w not in wrong]
+
+
+def fact_accuracy(answers: Sequence[str], facts: Sequence[Sequence[str]]) -> float:
+    """Return the share of answers that contain every word of their fact (as a whole word, any case)."""
+    if len(answers) != len(facts):
+        raise CourseError(f"Got {len(answers)} answers but {len(facts)} facts; pass one fact per answer.")
+    return sum(set(fact) <= set(_words(answer)) for answer, fact in zip(answers, facts)) / max(len(answers), 1)

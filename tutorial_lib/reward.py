@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import datasets
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from datasets import Dataset
@@ -20,12 +22,14 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from transformers.trainer_callback import PrinterCallback
 from trl import RewardConfig, RewardTrainer
 
+from .data import load_data
 from .errors import CourseError
 from .generation import generate
 from .memory import release_memory
-from .models import count_parameters
+from .models import cache_dir, count_parameters, is_checkpoint
+from .profiles import Profile
 from .pvp import load_classifier
-from .training import RunResult, TrainConfig, conversation, run_trainer, trainer_args
+from .training import RunResult, TrainConfig, conversation, run_trainer, save_atomic, trainer_args
 
 PREFERENCE_COLUMNS = ("prompt", "chosen", "rejected")
 
@@ -109,6 +113,23 @@ def score(
     return torch.cat(rewards)
 
 
+def score_pairs(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, rows: Sequence[dict], batch_size: int = 8
+) -> pd.DataFrame:
+    """Return one row per preference pair: its failure kind (if given), chosen and rejected rewards, and correct."""
+    prompts = [r["prompt"] for r in rows]
+    chosen = score(model, tokenizer, prompts, [r["chosen"] for r in rows], batch_size)
+    rejected = score(model, tokenizer, prompts, [r["rejected"] for r in rows], batch_size)
+    return pd.DataFrame(
+        {
+            "failure": [r.get("failure") or "unknown" for r in rows],
+            "chosen": chosen.numpy(),
+            "rejected": rejected.numpy(),
+            "correct": (chosen > rejected).numpy(),
+        }
+    )
+
+
 # --- training -------------------------------------------------------------------------------------------
 
 
@@ -165,6 +186,33 @@ def train_reward_model(
         result = run_trainer(trainer, model, name, cfg.device)
     release_memory()
     return result
+
+
+def reward_train_config(profile: Profile) -> TrainConfig:
+    """Return lesson 06's reward-model budget for `profile`: train_steps steps of 2 * train_batch_size pairs, lr 3e-5."""
+    return TrainConfig.from_profile(profile, batch_size=2 * profile.train_batch_size, lr=3e-5)
+
+
+def lesson_reward_model(profile: Profile) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Return (reward model, tokenizer) as lesson 06 trained it in `profile`: loaded if saved, else trained and saved now."""
+    folder = reward_model_dir(profile.name)
+    if not is_checkpoint(folder):
+        print(f"No reward model saved for the {profile.name} profile yet: training it as lesson 06 does.")
+        cfg = reward_train_config(profile)
+        model, tokenizer = load_reward_model(profile.model, device=profile.device)
+        train_reward_model(model, tokenizer, load_data("preferences")["train"].select(range(cfg.steps * cfg.batch_size)), cfg)
+        save_reward_model(model, tokenizer, folder)
+    return load_reward_model(str(folder), device=profile.device)
+
+
+def reward_model_dir(profile: str) -> Path:
+    """Return the folder where lesson 06 keeps the reward model it trained in `profile`, for lesson 07 to load."""
+    return cache_dir() / "reward_models" / profile
+
+
+def save_reward_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, folder: str | Path) -> Path:
+    """Return `folder` after saving the reward model and its tokenizer into it atomically (safetensors)."""
+    return save_atomic(model, folder, save=lambda path: (model.save_pretrained(path), tokenizer.save_pretrained(path)))
 
 
 # --- best-of-n ------------------------------------------------------------------------------------------
