@@ -6,6 +6,7 @@ import pytest
 import torch
 from peft import get_peft_model
 
+from tutorial_lib.bench import bench_ppo
 from tutorial_lib.errors import CourseError
 from tutorial_lib.models import tiny_model
 from tutorial_lib.peft_methods import lora_config
@@ -112,3 +113,10 @@ def test_bad_settings_raise_course_errors(policy):
         trainer.step(PROMPTS[:3])
     with pytest.raises(CourseError, match="at least batch_size"):
         trainer.train(PROMPTS[:2], steps=1)
+
+
+def test_bench_ppo_splits_a_step_into_its_parts():
+    r = bench_ppo(steps=1, batch_size=4, new_tokens=4, tiny=True)
+    assert {"generate_s", "score_s", "optimize_s"} <= set(r) and all(r[k] > 0 for k in ("generate_s", "score_s", "optimize_s"))
+    assert r["step_s"] == pytest.approx(r["generate_s"] + r["score_s"] + r["optimize_s"])
+    assert 1 <= r["response_tokens"] <= 4

@@ -18,7 +18,9 @@ from tutorial_lib.reward import (
     make_reward_trainer,
     ranking_to_pairs,
     reward_texts,
+    save_reward_model,
     score,
+    score_pairs,
     train_reward_model,
 )
 from tutorial_lib.training import TrainConfig
@@ -158,3 +160,14 @@ def test_bad_input_names_the_fix(classifier):
     with pytest.raises(CourseError, match="raise TrainConfig.max_seq_len"):
         with tempfile.TemporaryDirectory() as tmp:
             make_reward_trainer(model, tok, ROWS, TrainConfig(max_seq_len=8), tmp)
+
+
+def test_saved_reward_model_scores_the_same_and_pairs_are_scored_per_failure(classifier, tmp_path):
+    model, tok = classifier
+    rows = [{**row, "failure": kind} for row, kind in zip(ROWS, ["rude", "rude", "wrong", ""])]
+    table = score_pairs(model, tok, rows)
+    assert list(table.failure) == ["rude", "rude", "wrong", "unknown"]
+    assert (table.correct == (table.chosen > table.rejected)).all()
+    folder = save_reward_model(model, tok, tmp_path / "rm")
+    loaded, loaded_tok = load_reward_model(str(folder), device="cpu")
+    torch.testing.assert_close(score_pairs(loaded, loaded_tok, rows).chosen.to_numpy(), table.chosen.to_numpy())
