@@ -1,20 +1,26 @@
-"""Benchmarks: `python -m tutorial_lib.bench generation` (batched vs single) and `... bench sft` (helper vs plain trl)."""
+"""Benchmarks: `python -m tutorial_lib.bench generation` (batched vs single), `... sft` (helper vs plain trl), `... ppo`."""
 
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import tempfile
 import time
 
 import torch
 from peft import LoraConfig, get_peft_model
+from transformers import LlamaForSequenceClassification
 from trl import SFTConfig, SFTTrainer
 
+from .alignment import reward_function
 from .data import load_data
 from .generation import generate
-from .models import load_model, tiny_model
+from .models import DEFAULT_MODEL, load_model, tiny_model
+from .ppo import PPOTrainer
 from .report import record
+from .reward import load_reward_model
+from .rlhf import PPOConfig
 from .training import TrainConfig, summary_dataset, train
 
 
@@ -90,6 +96,32 @@ def bench_sft(steps: int = 6, batch_size: int = 4, tiny: bool = False) -> dict[s
     return {"tutorial_lib": ours, "plain_sft": plain, "ratio": ours / plain, "packed": packed, "packing_gain": packed / ours}
 
 
+def bench_ppo(steps: int = 3, batch_size: int = 8, new_tokens: int = 32, tiny: bool = False) -> dict[str, float]:
+    """Return the mean seconds of a PPO step's generation, scoring and optimisation, after one warm-up step.
+
+    The policy is the model with LoRA on all linear layers; the reward model is the same backbone with an untrained
+    scalar head (its scores are meaningless, its cost is a real reward model's); responses are up to new_tokens long.
+    """
+    policy, tokenizer = tiny_model() if tiny else load_model()
+    if tiny:
+        config = copy.deepcopy(policy.config)
+        config.num_labels = 1
+        reward_model = LlamaForSequenceClassification(config).eval()
+    else:
+        reward_model, _ = load_reward_model(DEFAULT_MODEL, device="cpu")
+    targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    policy = get_peft_model(policy, LoraConfig(r=8, lora_alpha=16, target_modules=targets, task_type="CAUSAL_LM"))
+    cfg = PPOConfig(batch_size=batch_size, minibatch_size=batch_size // 2, ppo_epochs=2, max_new_tokens=new_tokens, lr=1e-4)
+    trainer = PPOTrainer(policy, tokenizer, reward_function(reward_model, tokenizer, batch_size), cfg)
+    prompts = load_data("preferences")["train"]["prompt"][: batch_size * (steps + 1)]
+    trainer.train(prompts, steps + 1, name="bench ppo")
+    timed = trainer.history[1:]  # the first step warms up the allocator and kernels
+    parts = {k: sum(h[k] for h in timed) / len(timed) for k in ("generate_s", "score_s", "optimize_s")}
+    parts["step_s"] = sum(parts.values())
+    parts["response_tokens"] = sum(h["length"] for h in timed) / len(timed)
+    return parts
+
+
 def main(argv: list[str] | None = None) -> int:
     """Return 0 after running the benchmark named in argv and printing its numbers."""
     parser = argparse.ArgumentParser(prog="python -m tutorial_lib.bench")
@@ -102,7 +134,23 @@ def main(argv: list[str] | None = None) -> int:
     sft.add_argument("--steps", type=int, default=6)
     sft.add_argument("--batch-size", type=int, default=4)
     sft.add_argument("--tiny", action="store_true", help="a tiny random model instead of the bundled one (seconds)")
+    ppo = sub.add_parser("ppo", help="seconds per PPO step: generation, scoring, optimisation")
+    ppo.add_argument("--steps", type=int, default=3)
+    ppo.add_argument("--batch-size", type=int, default=8)
+    ppo.add_argument("--new-tokens", type=int, default=32)
+    ppo.add_argument("--tiny", action="store_true", help="a tiny random model instead of the bundled one (seconds)")
     args = parser.parse_args(argv)
+    if args.which == "ppo":
+        r = bench_ppo(args.steps, args.batch_size, args.new_tokens, args.tiny)
+        print(
+            f"PPO step, {args.batch_size} rollouts of up to {args.new_tokens} tokens, 2 epochs, {torch.get_num_threads()} threads"
+        )
+        for part, label in (("generate_s", "generation"), ("score_s", "scoring"), ("optimize_s", "optimisation")):
+            print(f"{label:<13} {r[part]:7.2f} s  {r[part] / r['step_s']:5.1%}")
+        print(f"{'whole step':<13} {r['step_s']:7.2f} s  (mean response {r['response_tokens']:.1f} tokens)")
+        if not args.tiny:
+            record("bench_ppo", numbers={"steps": args.steps, "batch size": args.batch_size, **r})
+        return 0
     if args.which == "sft":
         r = bench_sft(args.steps, args.batch_size, args.tiny)
         print(f"LoRA SFT, {args.steps} steps of {args.batch_size} dialogues, {torch.get_num_threads()} threads")
