@@ -1,0 +1,91 @@
+"""ZeRO formulas: the paper's 7.5B / 64-GPU numbers, the stage formulas by hand, communication, DeepSpeed's estimators."""
+
+import pytest
+
+from tutorial_lib.distributed import communication_volume, deepspeed_estimates, model_state_bytes, zero_table
+from tutorial_lib.errors import CourseError
+
+
+def test_paper_figure_1_numbers():
+    rows = zero_table(7.5e9, 64)
+    assert [r["stage"] for r in rows] == [0, 1, 2, 3]
+    assert [round(r["total_gb"], 1) for r in rows] == [120.0, 31.4, 16.6, 1.9]
+    assert rows[3]["total_gb"] == pytest.approx(1.875)  # the paper's Table 1 prints it as 1.88
+
+
+def test_stage_formulas_by_hand():
+    phi, n = 1000, 4
+    expected = {  # (params, grads, optimizer) in bytes
+        0: (2 * phi, 2 * phi, 12 * phi),
+        1: (2 * phi, 2 * phi, 12 * phi / n),
+        2: (2 * phi, 2 * phi / n, 12 * phi / n),
+        3: (2 * phi / n, 2 * phi / n, 12 * phi / n),
+    }
+    for stage, (p, g, o) in expected.items():
+        b = model_state_bytes(phi, stage, n)
+        assert (b["params"], b["grads"], b["optimizer"]) == (p, g, o)
+        assert b["total"] == p + g + o
+    assert [model_state_bytes(phi, s, n)["total"] for s in range(4)] == [16000, 7000, 5500, 4000]
+
+
+def test_one_gpu_changes_nothing_and_stages_save_memory():
+    for phi in (1000, 7.5e9):
+        assert model_state_bytes(phi, 0, 1) == model_state_bytes(phi, 3, 1)
+        for n in (2, 8, 64):
+            totals = [model_state_bytes(phi, s, n)["total"] for s in range(4)]
+            assert all(a > b for a, b in zip(totals, totals[1:]))
+
+
+def test_communication_volume():
+    phi = 7.5e9
+    assert [communication_volume(phi, s) for s in range(4)] == [2 * phi, 2 * phi, 2 * phi, 3 * phi]
+    assert communication_volume(1, 3) == 3.0
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: model_state_bytes(1000, 4, 2),
+        lambda: model_state_bytes(1000, -1, 2),
+        lambda: model_state_bytes(1000, 1, 0),
+        lambda: model_state_bytes(-5, 1, 2),
+        lambda: model_state_bytes(1000, 1, 2, k=-1),
+        lambda: zero_table(1000, 0),
+        lambda: communication_volume(1000, 5),
+        lambda: communication_volume(-1, 0),
+        lambda: deepspeed_estimates(1000, 0),
+        lambda: deepspeed_estimates(1000, 2, n_nodes=0),
+    ],
+)
+def test_bad_inputs_raise_course_error(call):
+    with pytest.raises(CourseError):
+        call()
+
+
+@pytest.mark.parametrize("phi,per_node,nodes", [(10**9, 8, 1), (7_500_000_000, 16, 4), (1200, 4, 1)])
+def test_deepspeed_estimators_against_the_paper(phi, per_node, nodes):
+    pytest.importorskip("deepspeed")
+    n = per_node * nodes
+    est = deepspeed_estimates(phi, per_node, nodes)
+    # Relationships read off deepspeed/runtime/zero/stage_1_and_2.py and stage3.py (Φ divisible by N here, so int() is exact):
+    # ZeRO-2 on GPU: DeepSpeed 2Φ + 18Φ/N = the paper's 2Φ + 14Φ/N plus a 4Φ/N fp32 gradient partition.
+    assert est["zero2"]["gpu_bytes"] == model_state_bytes(phi, 2, n)["total"] + 4 * phi // n
+    # ZeRO-3 on GPU, largest_layer_params=0: DeepSpeed 18Φ/N = the paper's 16Φ/N + 2Φ/N.
+    assert est["zero3"]["gpu_bytes"] == model_state_bytes(phi, 3, n)["total"] + 2 * phi // n
+    # Offload: ZeRO-2 keeps only the fp16 weights (2Φ) on GPU; ZeRO-3 keeps 2Φ/N, or nothing once params go too.
+    assert est["zero2_offload"]["gpu_bytes"] == model_state_bytes(phi, 2, n)["params"] == 2 * phi
+    assert est["zero3_offload_optimizer"]["gpu_bytes"] == model_state_bytes(phi, 3, n)["params"] == 2 * phi // n
+    assert est["zero3_offload"]["gpu_bytes"] == 0
+    # CPU: the paper's 16 or 18 bytes per parameter of this node's share, padded by additional_buffer_factor = 1.5.
+    assert est["zero3_offload_optimizer"]["cpu_bytes"] == int(phi * 16 * (1 / nodes) * 1.5)
+    assert est["zero3_offload"]["cpu_bytes"] == int(phi * 18 * (1 / nodes) * 1.5)
+    assert est["zero2_offload"]["cpu_bytes"] == int(phi * max(4 * n, 16) * 1.5)  # N = all GPUs, even across nodes
+    assert est["zero2"]["cpu_bytes"] == int(4 * phi * per_node * 1.5)  # an fp32 copy per process while loading
+
+
+def test_deepspeed_largest_layer_adds_4_bytes_per_param_on_gpu():
+    pytest.importorskip("deepspeed")
+    base, big = deepspeed_estimates(10**9, 8), deepspeed_estimates(10**9, 8, largest_layer_params=10**6)
+    for name in ("zero3", "zero3_offload_optimizer", "zero3_offload"):
+        assert big[name]["gpu_bytes"] - base[name]["gpu_bytes"] == 4 * 10**6
+    assert big["zero2"] == base["zero2"]

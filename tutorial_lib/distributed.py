@@ -1,0 +1,112 @@
+"""ZeRO on paper: per-GPU model-state bytes of each stage, communication volume, and DeepSpeed's own estimates.
+
+Rajbhandari et al. 2020, "ZeRO: Memory Optimizations Toward Training Trillion Parameter Models". Mixed-precision Adam
+keeps, per parameter, 2 bytes of fp16 weight, 2 bytes of fp16 gradient and K = 12 bytes of optimizer state (fp32
+master weight, momentum and variance, 4 bytes each): (2 + 2 + K)Φ bytes on every GPU of plain data parallelism.
+ZeRO partitions these over the N data-parallel GPUs: stage 1 the optimizer states (P_os), stage 2 also the gradients
+(P_os+g), stage 3 also the parameters (P_os+g+p). Activations, buffers and fragmentation are not model states and are
+not counted here.
+"""
+
+from __future__ import annotations
+
+from .errors import CourseError
+
+ADAM_K = 12  # bytes of optimizer state per parameter: fp32 master weight + momentum + variance
+GB = 1e9  # the paper's GB is decimal: 7.5e9 params x 16 bytes = 120 GB exactly (it would be 111.8 GiB)
+STAGE_NAMES = ("data parallel", "P_os", "P_os+g", "P_os+g+p")
+
+
+def _check(n_params: float, n_gpus: int, stage: int | None = None) -> None:
+    """Raise CourseError if the parameter count, GPU count or stage is not one ZeRO can have."""
+    if n_params < 0:
+        raise CourseError(f"n_params is {n_params}; a model has zero or more parameters, pass its parameter count Φ.")
+    if int(n_gpus) != n_gpus or n_gpus < 1:
+        raise CourseError(f"n_gpus is {n_gpus}; data parallelism needs a whole number of GPUs, 1 or more.")
+    if stage is not None and stage not in (0, 1, 2, 3):
+        raise CourseError(f"ZeRO stage {stage!r} does not exist; pass 0 (plain data parallel), 1, 2 or 3.")
+
+
+def model_state_bytes(
+    n_params: float, stage: int, n_gpus: int, k: float = ADAM_K, param_bytes: float = 2, grad_bytes: float = 2
+) -> dict[str, float]:
+    """Return the per-GPU bytes of {params, grads, optimizer, total} at this ZeRO stage (the paper's formulas).
+
+    stage 0: (2 + 2 + K)Φ;  stage 1: 2Φ + 2Φ + KΦ/N;  stage 2: 2Φ + (2 + K)Φ/N;  stage 3: (2 + 2 + K)Φ/N.
+    """
+    _check(n_params, n_gpus, stage)
+    if min(k, param_bytes, grad_bytes) < 0:
+        raise CourseError(f"Bytes per parameter must be >= 0; got k={k}, param_bytes={param_bytes}, grad_bytes={grad_bytes}.")
+    params = n_params * param_bytes / (n_gpus if stage >= 3 else 1)
+    grads = n_params * grad_bytes / (n_gpus if stage >= 2 else 1)
+    optimizer = n_params * k / (n_gpus if stage >= 1 else 1)
+    return {"params": params, "grads": grads, "optimizer": optimizer, "total": params + grads + optimizer}
+
+
+def zero_table(n_params: float, n_gpus: int, k: float = ADAM_K, unit: float = GB) -> list[dict]:
+    """Return one row per stage 0-3 with the per-GPU model-state memory in GB (1e9 bytes, the paper's unit).
+
+    Φ = 7.5e9 on N = 64 GPUs gives 120, 31.4, 16.6, 1.9 GB as in the paper's Figure 1 (in GiB it would be 111.8,
+    29.2, 15.5, 1.7, which matches none of them).
+    """
+    rows = []
+    for stage in range(4):
+        b = model_state_bytes(n_params, stage, n_gpus, k=k)
+        rows.append({"stage": stage, "partitioned": STAGE_NAMES[stage], **{f"{key}_gb": v / unit for key, v in b.items()}})
+    return rows
+
+
+def communication_volume(n_params: float, stage: int) -> float:
+    """Return the elements each GPU sends per training step at this stage, as the paper counts them: 2Φ, 2Φ, 2Φ, 3Φ.
+
+    Data parallel all-reduces the gradients as a reduce-scatter (Φ) plus an all-gather (Φ); stages 1 and 2 do just those
+    two on partitions, so they cost no more. Stage 3 all-gathers the parameters twice (forward and backward) and
+    reduce-scatters the gradients once: 3Φ, 1.5x. A ring moves (N-1)/N of Φ per collective; the paper rounds it to Φ.
+    Pass n_params=1 for the multiplier of Φ.
+    """
+    _check(n_params, 1, stage)
+    return (3.0 if stage == 3 else 2.0) * n_params
+
+
+def deepspeed_estimates(
+    n_params: int,
+    n_gpus_per_node: int,
+    n_nodes: int = 1,
+    largest_layer_params: int = 0,
+    additional_buffer_factor: float = 1.5,
+) -> dict[str, dict[str, int]]:
+    """Return DeepSpeed's own {gpu_bytes, cpu_bytes} estimates (per GPU, per node's CPU) for ZeRO-2/3, with and without offload.
+
+    Keys: zero2, zero2_offload (optimizer to CPU), zero3, zero3_offload_optimizer, zero3_offload (optimizer and params).
+    The functions (deepspeed 0.19, runtime/zero/stage_1_and_2.py and stage3.py), with N = all GPUs, n = GPUs per node,
+    L = largest_layer_params, b = additional_buffer_factor, and ZeRO-3 with zero_init=True:
+      zero2:          GPU 2Φ + int(18Φ/N)        CPU 4Φ·n·b             (the CPU figure is loading the model per process)
+      zero2_offload:  GPU 2Φ                     CPU Φ·max(4N, 16)·b    (N here is all GPUs, not just the node's)
+      zero3:          GPU 4L + int(18Φ/N)        CPU 4L·n·b
+      zero3_offload_optimizer: GPU 4L + int(2Φ/N)   CPU 16Φ/n_nodes·b
+      zero3_offload:  GPU 4L                     CPU 18Φ/n_nodes·b
+    Against the paper: stage 2 on GPU is 4Φ/N more (its 18 = 2 fp16 grads + 4 fp32 grads + 4 fp32 master + 8 Adam,
+    per DeepSpeed's comment, where the paper has 2 + 12 = 14); stage 3 is 2Φ/N more (18 vs 16) plus 4L bytes for the
+    gathered fp16 weights and gradients of the largest layer. The factor b = 1.5 only pads the CPU figures.
+    """
+    _check(n_params, n_gpus_per_node)
+    if int(n_nodes) != n_nodes or n_nodes < 1 or largest_layer_params < 0 or additional_buffer_factor < 0:
+        raise CourseError(
+            f"Got n_nodes={n_nodes}, largest_layer_params={largest_layer_params}, additional_buffer_factor="
+            f"{additional_buffer_factor}; pass n_nodes >= 1 and the other two >= 0."
+        )
+    try:
+        from deepspeed.runtime.zero.stage3 import estimate_zero3_model_states_mem_needs as zero3
+        from deepspeed.runtime.zero.stage_1_and_2 import estimate_zero2_model_states_mem_needs as zero2
+    except ImportError as e:
+        raise CourseError(f"DeepSpeed is not importable ({e}); `pip install deepspeed`, or use model_state_bytes().") from e
+    common = {"num_gpus_per_node": n_gpus_per_node, "num_nodes": n_nodes, "additional_buffer_factor": additional_buffer_factor}
+    z3 = {"cpu_offload": True, "zero_init": True, **common}
+    raw = {
+        "zero2": zero2(n_params, cpu_offload=False, **common),
+        "zero2_offload": zero2(n_params, cpu_offload=True, **common),
+        "zero3": zero3(n_params, largest_layer_params, **{**z3, "cpu_offload": False, "cpu_offload_params": False}),
+        "zero3_offload_optimizer": zero3(n_params, largest_layer_params, **{**z3, "cpu_offload_params": False}),
+        "zero3_offload": zero3(n_params, largest_layer_params, **{**z3, "cpu_offload_params": True}),
+    }
+    return {name: {"gpu_bytes": int(r[1]), "cpu_bytes": int(r[0])} for name, r in raw.items()}
