@@ -10,6 +10,14 @@ not counted here.
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
 from .errors import CourseError
 
 ADAM_K = 12  # bytes of optimizer state per parameter: fp32 master weight + momentum + variance
@@ -110,3 +118,59 @@ def deepspeed_estimates(
         "zero3_offload": zero3(n_params, largest_layer_params, **{**z3, "cpu_offload_params": True}),
     }
     return {name: {"gpu_bytes": int(r[1]), "cpu_bytes": int(r[0])} for name, r in raw.items()}
+
+
+def _free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now, for torchrun's rendezvous."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_zero_probe(stage: int, nproc: int = 2, timeout: float = 600, bf16: bool = False) -> list[dict]:
+    """Train a tiny Llama under DeepSpeed ZeRO `stage` on CPU as `nproc` processes and return each rank's measured bytes.
+
+    Launches `python -m torch.distributed.run --nproc_per_node nproc -m tutorial_lib.zero_probe` (gloo backend, fp32,
+    torch AdamW; see zero_probe.py) and returns one dict per rank, rank order, with n_params, world_size, param_bytes,
+    grad_bytes, grad_peak_bytes, master_bytes, adam_bytes and optimizer_bytes (master + adam). In fp32 DeepSpeed keeps
+    4 bytes of weight and 4 of gradient per parameter, Adam 8 (exp_avg, exp_avg_sq) and ZeRO 1-3 a 4-byte fp32 master
+    copy besides: compare with model_state_bytes(n_params, stage, nproc, k=fp32_adam_k(stage), param_bytes=4, grad_bytes=4).
+    With bf16=True the weights and gradients are bf16 and the bytes are the paper's: model_state_bytes(n_params, stage,
+    nproc) with its defaults 2, 2 and K = 12 (stage 0 too: it keeps fp32 master weights). fp16 does not run on
+    DeepSpeed's CPU accelerator. The first run on a machine also compiles DeepSpeed's shared-memory comm op (about a
+    minute; cached in ~/.cache/torch_extensions after).
+    """
+    _check(1, nproc, stage)
+    env = {"DS_ACCELERATOR": "cpu", **os.environ, "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "zero.json"
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(nproc), "--master_addr", "127.0.0.1"]
+        cmd += ["--master_port", str(_free_port()), "-m", "tutorial_lib.zero_probe", "--stage", str(stage), "--out", str(out)]
+        cmd += ["--bf16"] if bf16 else []
+        try:
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            raise CourseError(
+                f"The ZeRO-{stage} job ran past {timeout} s; pass a larger timeout= or check for a hung rank."
+            ) from e
+        results = [json.loads(p.read_text()) for p in sorted(Path(tmp).glob("zero.rank*.json"))]
+    if proc.returncode != 0 or len(results) != nproc:
+        lines = (proc.stdout + proc.stderr).splitlines()
+        errors = [i for i, line in enumerate(lines) if ("Error: " in line or "Exception: " in line) and "ChildFailed" not in line]
+        tail = "\n".join(lines[max(0, errors[0] - 6) : errors[0] + 1] if errors else lines[-25:])  # the rank's own error
+        raise CourseError(
+            f"The ZeRO-{stage} job on {nproc} CPU processes failed (exit {proc.returncode}):\n{tail}\n"
+            "Fix: `pip install deepspeed` into this environment, have a C++ compiler (DeepSpeed builds its CPU comm op), "
+            "and leave DS_ACCELERATOR unset or `cpu`."
+        )
+    return sorted(results, key=lambda r: r["rank"])
+
+
+def fp32_adam_k(stage: int) -> int:
+    """Return K, the optimizer-state bytes per parameter, for fp32 training with Adam under DeepSpeed at this stage.
+
+    Adam's exp_avg and exp_avg_sq are 8 bytes. Stage 0 updates the model's fp32 weights in place (K = 8); ZeRO 1-3 clone
+    an fp32 master partition beside the weights even when they are already fp32 (K = 12, as in mixed precision).
+    """
+    _check(1, 1, stage)
+    return 8 if stage == 0 else 12

@@ -1,0 +1,162 @@
+"""Run DeepSpeed ZeRO for real on CPU and measure the model-state bytes each rank holds; torchrun runs this file.
+
+    python -m torch.distributed.run --nproc_per_node 2 -m tutorial_lib.zero_probe --stage 2 --out zero2.json
+
+Each rank trains a random tiny Llama (tiny_model, 2 layers, hidden 64) for a few fp32 (or --bf16) steps under the gloo
+backend, then counts the bytes of the tensors it holds: parameters (stage 3: only its ds_tensor shards), gradients
+(after a backward, before the step), the fp32 master weights ZeRO 1-3 keep beside the model's weights, and Adam's
+exp_avg and exp_avg_sq.
+Rank r writes FILE with ".rank{r}" before its suffix; distributed.run_zero_probe() launches this and reads them back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import torch
+
+STEPS = 2  # full training steps before measuring
+BATCH, SEQ = 2, 16
+
+
+def ds_config(stage: int, bf16: bool = False) -> dict:
+    """Return the DeepSpeed config that runs on CPU: fp32 (or bf16), torch's AdamW (no compiled op), ZeRO `stage`.
+
+    fp16 does not run on the CPU accelerator ("Type fp16 is not supported on your device."); bf16 does.
+    """
+    return {
+        "train_micro_batch_size_per_gpu": BATCH,
+        "gradient_accumulation_steps": 1,
+        "optimizer": {"type": "AdamW", "params": {"lr": 1e-3, "torch_adam": True}},
+        "zero_optimization": {"stage": stage},
+        "fp16": {"enabled": False},
+        "bf16": {"enabled": bf16},
+        "steps_per_print": 10**9,
+        "wall_clock_breakdown": False,
+    }
+
+
+def _nbytes(tensors) -> int:
+    return sum(t.numel() * t.element_size() for t in tensors if torch.is_tensor(t))
+
+
+def _adam_state_bytes(optimizer: torch.optim.Optimizer) -> int:
+    """Bytes of the per-parameter tensors (exp_avg, exp_avg_sq) in a torch optimizer's state; the 0-d step is left out."""
+    return _nbytes(v for state in optimizer.state.values() for v in state.values() if torch.is_tensor(v) and v.dim() > 0)
+
+
+def _base_optimizer(engine) -> torch.optim.Optimizer:
+    """Return the torch optimizer doing the update: ZeRO 1-3 wrap it as .optimizer, stage 0 hands it over as is."""
+    opt = engine.optimizer
+    return getattr(opt, "optimizer", opt)
+
+
+def _master_tensors(engine, stage: int) -> list[torch.Tensor]:
+    """Return the fp32 master weights this rank keeps: ZeRO 1-3 its partitions; stage 0 none in fp32 (the update is in
+    place), all of them under bf16 (DeepSpeed's FP16_UnfusedOptimizer keeps fp32_groups)."""
+    opt = engine.optimizer
+    if stage in (1, 2):
+        return list(opt.single_partition_of_fp32_groups)
+    if stage == 3:
+        return list(opt.fp32_partitioned_groups_flat)
+    return [p for group in getattr(opt, "fp32_groups", []) for p in group]
+
+
+def _param_tensors(model: torch.nn.Module, stage: int) -> list[torch.Tensor]:
+    """Return the parameter storage this rank holds: the full weights, or at stage 3 only its ds_tensor shards."""
+    params = list(model.parameters())
+    return [p.ds_tensor for p in params] if stage == 3 else [p.data for p in params]
+
+
+def _grad_bytes(engine, stage: int) -> int:
+    """Bytes of gradients this rank holds after engine.backward(), before the step.
+
+    The model's .grad (full size at stage 0) plus the reduced partitions ZeRO 1-2 keep in averaged_gradients (both
+    stages free the model's .grad once reduced) or ZeRO-3 keeps per parameter in its fp32 gradient partitions.
+    """
+    opt = engine.optimizer
+    held = _nbytes(p.grad for p in engine.module.parameters())
+    if stage in (1, 2):
+        held += _nbytes(g for grads in opt.averaged_gradients.values() for g in grads)
+    if stage == 3:
+        held += _nbytes(getattr(opt, "_DeepSpeedZeroOptimizer_Stage3__param_id_to_grad_partition", {}).values())
+    return held
+
+
+def _track_peak_grads(model: torch.nn.Module) -> dict[str, int]:
+    """Record, during backward, the most bytes of model .grad alive at once (call before deepspeed.initialize so these
+    hooks run before ZeRO's own, which reduce and free the gradient)."""
+    params, peak = list(model.parameters()), {"bytes": 0}
+
+    def hook(_):
+        peak["bytes"] = max(peak["bytes"], _nbytes(p.grad for p in params))
+
+    for p in params:
+        p.register_post_accumulate_grad_hook(hook)
+    return peak
+
+
+def _batch(vocab: int, seed: int) -> dict[str, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    ids = torch.randint(0, vocab, (BATCH, SEQ), generator=g)
+    return {"input_ids": ids, "labels": ids}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", type=int, choices=(0, 1, 2, 3), required=True)
+    parser.add_argument("--bf16", action="store_true", help="bf16 weights and gradients, fp32 master and Adam")
+    parser.add_argument("--out", required=True, help="JSON path; rank r writes it with .rank{r} before the suffix")
+    args = parser.parse_args(argv)
+
+    import deepspeed
+
+    from .models import count_parameters, tiny_model
+
+    deepspeed.init_distributed(dist_backend="gloo")
+    rank, world = torch.distributed.get_rank(), torch.distributed.get_world_size()
+    model, _ = tiny_model(layers=2, hidden=64)
+    model.train()
+    n_params = count_parameters(model)  # tied embedding counted once, as model.parameters() yields it
+    peak = _track_peak_grads(model)
+    engine, *_ = deepspeed.initialize(model=model, model_parameters=model.parameters(), config=ds_config(args.stage, args.bf16))
+
+    vocab = model.config.vocab_size
+    losses = []
+    for step in range(STEPS + 1):
+        loss = engine(**_batch(vocab, 100 * step + rank)).loss
+        peak["bytes"] = 0
+        engine.backward(loss)
+        if step == STEPS:
+            peak_grads = peak["bytes"]
+            grads = _grad_bytes(engine, args.stage)  # measured between backward and step, when gradients exist
+        engine.step()
+        losses.append(loss.item())
+
+    result = {
+        "rank": rank,
+        "world_size": world,
+        "stage": args.stage,
+        "bf16": args.bf16,
+        "n_params": n_params,
+        "param_bytes": _nbytes(_param_tensors(engine.module, args.stage)),
+        "grad_bytes": grads,
+        "grad_peak_bytes": peak_grads,  # most model .grad bytes alive at once during the last backward
+        "master_bytes": _nbytes(_master_tensors(engine, args.stage)),
+        "adam_bytes": _adam_state_bytes(_base_optimizer(engine)),
+        "optimizer_class": type(engine.optimizer).__name__,
+        "base_optimizer_class": type(_base_optimizer(engine)).__name__,
+        "losses": losses,
+    }
+    result["optimizer_bytes"] = result["master_bytes"] + result["adam_bytes"]
+    out = Path(args.out)
+    out.with_name(f"{out.stem}.rank{rank}{out.suffix}").write_text(json.dumps(result, indent=1))
+    torch.distributed.barrier()
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    main()
