@@ -18,7 +18,7 @@ import datasets
 import torch
 import torch.nn.functional as F
 from datasets import Dataset
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers import PreTrainedModel, PreTrainedTokenizerBase, Trainer
 from transformers.trainer_callback import PrinterCallback
 from trl import DPOConfig, DPOTrainer, GRPOConfig, GRPOTrainer
 
@@ -44,6 +44,18 @@ def _drop_reference_adapter(model: PreTrainedModel) -> bool:
         return False
     model.delete_adapter("ref")
     return True
+
+
+def _train(make: Callable[[str], Trainer], model: PreTrainedModel, cfg: TrainConfig, name: str) -> RunResult:
+    """Return the RunResult of the trainer make(output_dir) builds, trl's "ref" adapter (if it added one) removed after."""
+    had_ref_adapter = "ref" in getattr(model, "peft_config", {})
+    torch.manual_seed(cfg.seed)
+    with tempfile.TemporaryDirectory(prefix="course-") as tmp:
+        result = run_trainer(make(tmp), model, name, cfg.device)
+    if not had_ref_adapter and _drop_reference_adapter(model):
+        result.total = count_parameters(model)
+    release_memory()
+    return result
 
 
 # --- DPO ------------------------------------------------------------------------------------------------
@@ -132,16 +144,7 @@ def train_dpo(
     fine-tuned in memory, and failing for a model built in memory), so a frozen deepcopy is passed instead: two
     models in memory.
     """
-    torch.manual_seed(cfg.seed)
-    had_ref_adapter = "ref" in getattr(model, "peft_config", {})
-    with tempfile.TemporaryDirectory(prefix="course-dpo-") as tmp:
-        trainer = make_dpo_trainer(model, tokenizer, rows, cfg, tmp, beta, ref_model)
-        result = run_trainer(trainer, model, name, cfg.device)
-    if not had_ref_adapter and _drop_reference_adapter(model):
-        result.total = count_parameters(model)
-    del trainer
-    release_memory()
-    return result
+    return _train(lambda out: make_dpo_trainer(model, tokenizer, rows, cfg, out, beta, ref_model), model, cfg, name)
 
 
 # --- GRPO -----------------------------------------------------------------------------------------------
@@ -265,15 +268,8 @@ def train_grpo(
     training), and reloads that of a plain model from model.config._name_or_path, the checkpoint on disk.
     The logged loss hovers around 0 (advantages have mean 0 in each group), so it shows no progress: the rewards do.
     """
-    had_ref_adapter = "ref" in getattr(model, "peft_config", {})
-    torch.manual_seed(cfg.seed)
-    with tempfile.TemporaryDirectory(prefix="course-grpo-") as tmp:
-        trainer = make_grpo_trainer(
-            model, tokenizer, prompts, reward_funcs, cfg, tmp, num_generations, max_completion_length, beta
-        )
-        result = run_trainer(trainer, model, name, cfg.device)
-    if not had_ref_adapter and _drop_reference_adapter(model):
-        result.total = count_parameters(model)
-    del trainer
-    release_memory()
-    return result
+
+    def make(out: str) -> GRPOTrainer:
+        return make_grpo_trainer(model, tokenizer, prompts, reward_funcs, cfg, out, num_generations, max_completion_length, beta)
+
+    return _train(make, model, cfg, name)
