@@ -2,7 +2,13 @@
 
 import pytest
 
-from tutorial_lib.distributed import communication_volume, deepspeed_estimates, model_state_bytes, zero_table
+from tutorial_lib.distributed import (
+    communication_summary,
+    communication_volume,
+    deepspeed_estimates,
+    model_state_bytes,
+    zero_table,
+)
 from tutorial_lib.errors import CourseError
 
 
@@ -97,11 +103,12 @@ def _within(measured: float, formula: float, rel: float = 0.05) -> bool:
 
 @pytest.mark.parametrize("stage", [0, 1, 2, 3])
 def test_zero_on_two_cpu_processes_matches_the_formulas(stage):
-    """Run DeepSpeed ZeRO for real (torchrun, 2 processes, gloo, fp32, torch AdamW) and weigh what each rank holds."""
+    """Run DeepSpeed ZeRO for real (torchrun, 2 processes, gloo, fp32, torch AdamW): weigh what each rank holds and
+    count the elements its collectives move in one step."""
     pytest.importorskip("deepspeed")
-    from tutorial_lib.distributed import fp32_adam_k, run_zero_probe
+    from tutorial_lib.distributed import PAPER_COMM_OPTIONS, fp32_adam_k, run_zero_probe
 
-    ranks = run_zero_probe(stage, nproc=2, timeout=300)
+    ranks = run_zero_probe(stage, nproc=2, timeout=300, zero_options=PAPER_COMM_OPTIONS[stage])
     assert [r["rank"] for r in ranks] == [0, 1] and all(r["world_size"] == 2 for r in ranks)
     for r in ranks:
         phi = r["n_params"]
@@ -114,7 +121,51 @@ def test_zero_on_two_cpu_processes_matches_the_formulas(stage):
         assert _within(r["grad_bytes"], 4 * phi / (1 if stage == 0 else 2)), r
         assert r["adam_bytes"] == pytest.approx(8 * phi / (1 if stage == 0 else 2), rel=0.05)  # exp_avg + exp_avg_sq
         assert all(0 < loss < 20 for loss in r["losses"])
+        ops = {row["op"]: row for row in communication_summary(r["collectives"], phi)}
+        assert ops["total"]["volume_phi"] == pytest.approx(communication_volume(1, stage), rel=1e-5), ops
+        if stage == 0:
+            assert ops["all_reduce"]["elements"] == phi + 1  # the gradients, and one overflow flag
+        elif stage in (1, 2):  # gradients reduced to their owners, updated weights gathered: Φ + Φ
+            assert ops["reduce"]["elements"] == ops["all_gather_into_tensor"]["elements"] == phi
+        else:  # weights gathered in forward and again in backward, gradients reduce-scattered: 2Φ + Φ
+            assert ops["all_gather_into_tensor"]["elements"] == 2 * phi and ops["reduce_scatter_tensor"]["elements"] == phi
     assert ranks[0]["n_params"] == ranks[1]["n_params"]
+
+
+def test_zero2_default_all_reduces_the_gradients():
+    """DeepSpeed's default stage 2 all-reduces each gradient bucket (2Φ) before keeping its partition: 3Φ, not 2Φ."""
+    pytest.importorskip("deepspeed")
+    from tutorial_lib.distributed import run_zero_probe
+
+    r = run_zero_probe(2, nproc=2, timeout=300)[0]
+    ops = {row["op"]: row for row in communication_summary(r["collectives"], r["n_params"])}
+    assert ops["all_reduce"]["elements"] == r["n_params"] + 1 and "reduce" not in ops
+    assert ops["total"]["volume_phi"] == pytest.approx(3, rel=1e-5)
+
+
+def test_measured_vs_formula_row():
+    from tutorial_lib.distributed import measured_vs_formula
+
+    phi = 1_000_000
+    rank = {"stage": 2, "n_params": phi, "world_size": 2, "bf16": False, "param_bytes": 4 * phi, "grad_bytes": 2 * phi}
+    rank |= {"grad_peak_bytes": 4 * phi, "optimizer_bytes": 6 * phi}
+    row = measured_vs_formula(rank)
+    assert row["grads MB"] == 2.0 and row["grads MB (formula)"] == 2.0  # stage 2 keeps half the 4-byte gradients
+    assert row["optimizer MB (formula)"] == 6.0 and row["total MB (formula)"] == 12.0
+    assert row["measured / formula"] == 1.0
+    bf16 = measured_vs_formula({**rank, "stage": 0, "bf16": True})  # 2 + 2 + 12 bytes, nothing partitioned
+    assert (bf16["params MB (formula)"], bf16["grads MB (formula)"], bf16["optimizer MB (formula)"]) == (2.0, 2.0, 12.0)
+    assert bf16["grads MB"] == 4.0  # stage 0 reports the peak
+
+
+def test_communication_summary_counts_an_all_reduce_twice():
+    rows = communication_summary([("all_reduce", 10), ("reduce", 5), ("reduce", 5), ("all_gather_into_tensor", 10)], 10)
+    assert rows == [
+        {"op": "all_reduce", "calls": 1, "elements": 10, "volume_phi": 2.0},
+        {"op": "reduce", "calls": 2, "elements": 10, "volume_phi": 1.0},
+        {"op": "all_gather_into_tensor", "calls": 1, "elements": 10, "volume_phi": 1.0},
+        {"op": "total", "calls": 4, "elements": 30, "volume_phi": 4.0},
+    ]
 
 
 def test_zero_probe_failure_names_the_cause(monkeypatch):

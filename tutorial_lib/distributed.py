@@ -23,6 +23,14 @@ from .errors import CourseError
 ADAM_K = 12  # bytes of optimizer state per parameter: fp32 master weight + momentum + variance
 GB = 1e9  # the paper's GB is decimal: 7.5e9 params x 16 bytes = 120 GB exactly (it would be 111.8 GiB)
 STAGE_NAMES = ("data parallel", "P_os", "P_os+g", "P_os+g+p")
+PAPER_COMM_OPTIONS = {  # zero_optimization keys that make DeepSpeed communicate as the paper describes
+    0: {},
+    # reduce each gradient bucket to the rank that owns it (a reduce-scatter, Φ) instead of all-reducing it (2Φ)
+    1: {"use_multi_rank_bucket_allreduce": False},
+    2: {"use_multi_rank_bucket_allreduce": False},
+    # release every gathered weight after use, so backward gathers it again (the default keeps up to 1e9 live)
+    3: {"stage3_max_live_parameters": 0, "stage3_max_reuse_distance": 0, "stage3_prefetch_bucket_size": 0},
+}
 
 
 def _check(n_params: float, n_gpus: int, stage: int | None = None) -> None:
@@ -76,6 +84,22 @@ def communication_volume(n_params: float, stage: int) -> float:
     return (3.0 if stage == 3 else 2.0) * n_params
 
 
+def communication_summary(collectives: list[tuple[str, int]], n_params: int) -> list[dict]:
+    """Return one row per collective op with its calls, elements and volume in units of Φ, then a "total" row.
+
+    `collectives` is a probe's list of (op, elements). The volume counts an all-reduce twice (it is a reduce-scatter
+    then an all-gather, as the paper counts it) and every other collective once.
+    """
+    rows: dict[str, dict] = {}
+    for op, elements in collectives:
+        row = rows.setdefault(op, {"op": op, "calls": 0, "elements": 0, "volume_phi": 0.0})
+        row["calls"] += 1
+        row["elements"] += elements
+        row["volume_phi"] += (2 if op.startswith("all_reduce") else 1) * elements / n_params
+    total = {key: sum(r[key] for r in rows.values()) for key in ("calls", "elements", "volume_phi")}
+    return [*rows.values(), {"op": "total", **total}]
+
+
 def deepspeed_estimates(
     n_params: int,
     n_gpus_per_node: int,
@@ -127,12 +151,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_zero_probe(stage: int, nproc: int = 2, timeout: float = 600, bf16: bool = False) -> list[dict]:
+def run_zero_probe(
+    stage: int, nproc: int = 2, timeout: float = 600, bf16: bool = False, zero_options: dict | None = None
+) -> list[dict]:
     """Train a tiny Llama under DeepSpeed ZeRO `stage` on CPU as `nproc` processes and return each rank's measured bytes.
 
     Launches `python -m torch.distributed.run --nproc_per_node nproc -m tutorial_lib.zero_probe` (gloo backend, fp32,
     torch AdamW; see zero_probe.py) and returns one dict per rank, rank order, with n_params, world_size, param_bytes,
-    grad_bytes, grad_peak_bytes, master_bytes, adam_bytes and optimizer_bytes (master + adam). In fp32 DeepSpeed keeps
+    grad_bytes, grad_peak_bytes, master_bytes, adam_bytes, optimizer_bytes (master + adam) and collectives (the
+    (op, elements) of every collective in the last step; see communication_summary). zero_options are extra
+    "zero_optimization" keys, e.g. PAPER_COMM_OPTIONS[stage]. In fp32 DeepSpeed keeps
     4 bytes of weight and 4 of gradient per parameter, Adam 8 (exp_avg, exp_avg_sq) and ZeRO 1-3 a 4-byte fp32 master
     copy besides: compare with model_state_bytes(n_params, stage, nproc, k=fp32_adam_k(stage), param_bytes=4, grad_bytes=4).
     With bf16=True the weights and gradients are bf16 and the bytes are the paper's: model_state_bytes(n_params, stage,
@@ -147,6 +175,7 @@ def run_zero_probe(stage: int, nproc: int = 2, timeout: float = 600, bf16: bool 
         cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(nproc), "--master_addr", "127.0.0.1"]
         cmd += ["--master_port", str(_free_port()), "-m", "tutorial_lib.zero_probe", "--stage", str(stage), "--out", str(out)]
         cmd += ["--bf16"] if bf16 else []
+        cmd += ["--zero-options", json.dumps(zero_options or {})]
         try:
             proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired as e:
@@ -163,6 +192,8 @@ def run_zero_probe(stage: int, nproc: int = 2, timeout: float = 600, bf16: bool 
             "Fix: `pip install deepspeed` into this environment, have a C++ compiler (DeepSpeed builds its CPU comm op), "
             "and leave DS_ACCELERATOR unset or `cpu`."
         )
+    for r in results:
+        r["collectives"] = [tuple(c) for c in r["collectives"]]
     return sorted(results, key=lambda r: r["rank"])
 
 
@@ -174,3 +205,28 @@ def fp32_adam_k(stage: int) -> int:
     """
     _check(1, 1, stage)
     return 8 if stage == 0 else 12
+
+
+def measured_vs_formula(rank: dict) -> dict:
+    """Return one table row: a probe rank's measured MB of parameters, gradients and optimizer state beside the formula's.
+
+    The formula is the paper's (2, 2, K = 12 bytes) for a bf16 run and fp32's (4, 4, fp32_adam_k) otherwise. Gradients
+    are the peak during backward at stages 0-1 (which do not partition them) and the partition kept at stages 2-3.
+    """
+    stage, phi, n = rank["stage"], rank["n_params"], rank["world_size"]
+    if rank["bf16"]:
+        formula = model_state_bytes(phi, stage, n)
+    else:
+        formula = model_state_bytes(phi, stage, n, k=fp32_adam_k(stage), param_bytes=4, grad_bytes=4)
+    measured = {
+        "params": rank["param_bytes"],
+        "grads": rank["grad_peak_bytes"] if stage <= 1 else rank["grad_bytes"],
+        "optimizer": rank["optimizer_bytes"],
+    }
+    measured["total"] = sum(measured.values())
+    row = {"stage": stage, "precision": "bf16" if rank["bf16"] else "fp32"}
+    for key in measured:
+        row[f"{key} MB"] = measured[key] / 1e6
+        row[f"{key} MB (formula)"] = formula[key] / 1e6
+    row["measured / formula"] = measured["total"] / formula["total"]
+    return row

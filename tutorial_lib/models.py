@@ -192,8 +192,10 @@ def load_tokenizer(name: str = DEFAULT_MODEL) -> AutoTokenizer:
     return tokenizer
 
 
-def tiny_model(seed: int = 0, layers: int = 2, hidden: int = 64) -> tuple[LlamaForCausalLM, AutoTokenizer]:
-    """Return (model, tokenizer): a randomly initialised tiny Llama with the bundled model's real tokenizer."""
+def tiny_model(seed: int = 0, layers: int = 2, hidden: int = 64, tied: bool = True) -> tuple[LlamaForCausalLM, AutoTokenizer]:
+    """Return (model, tokenizer): a randomly initialised tiny Llama with the bundled model's real tokenizer.
+
+    tied=True shares the input embedding with the output layer, as the bundled model does."""
     tokenizer = load_tokenizer(DEFAULT_MODEL)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
@@ -203,7 +205,7 @@ def tiny_model(seed: int = 0, layers: int = 2, hidden: int = 64) -> tuple[LlamaF
         num_attention_heads=4,
         num_key_value_heads=2,
         max_position_embeddings=1024,
-        tie_word_embeddings=True,
+        tie_word_embeddings=tied,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,

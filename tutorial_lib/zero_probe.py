@@ -2,10 +2,14 @@
 
     python -m torch.distributed.run --nproc_per_node 2 -m tutorial_lib.zero_probe --stage 2 --out zero2.json
 
-Each rank trains a random tiny Llama (tiny_model, 2 layers, hidden 64) for a few fp32 (or --bf16) steps under the gloo
+Each rank trains a random tiny Llama (tiny_model, 2 layers, hidden 64, embeddings untied so that every weight
+belongs to one module) for a few fp32 (or --bf16) steps under the gloo
 backend, then counts the bytes of the tensors it holds: parameters (stage 3: only its ds_tensor shards), gradients
 (after a backward, before the step), the fp32 master weights ZeRO 1-3 keep beside the model's weights, and Adam's
 exp_avg and exp_avg_sq.
+It also counts, during the last step, the elements every collective moves (all-reduce, reduce, reduce-scatter,
+all-gather, broadcast) by wrapping the methods of deepspeed.comm's backend, which all of DeepSpeed's communication
+goes through.
 Rank r writes FILE with ".rank{r}" before its suffix; distributed.run_zero_probe() launches this and reads them back.
 """
 
@@ -22,16 +26,22 @@ STEPS = 2  # full training steps before measuring
 BATCH, SEQ = 2, 16
 
 
-def ds_config(stage: int, bf16: bool = False) -> dict:
+def ds_config(stage: int, bf16: bool = False, zero_options: dict | None = None) -> dict:
     """Return the DeepSpeed config that runs on CPU: fp32 (or bf16), torch's AdamW (no compiled op), ZeRO `stage`.
 
-    fp16 does not run on the CPU accelerator ("Type fp16 is not supported on your device."); bf16 does.
+    zero_options are extra "zero_optimization" keys. fp16 does not run on the CPU accelerator ("Type fp16 is not
+    supported on your device."); bf16 does.
     """
     return {
         "train_micro_batch_size_per_gpu": BATCH,
         "gradient_accumulation_steps": 1,
         "optimizer": {"type": "AdamW", "params": {"lr": 1e-3, "torch_adam": True}},
-        "zero_optimization": {"stage": stage},
+        # stage 3: partition every parameter, however small (the default keeps those under 1e5 elements whole)
+        "zero_optimization": {
+            "stage": stage,
+            **({"stage3_param_persistence_threshold": 0} if stage == 3 else {}),
+            **(zero_options or {}),
+        },
         "fp16": {"enabled": False},
         "bf16": {"enabled": bf16},
         "steps_per_print": 10**9,
@@ -99,6 +109,58 @@ def _track_peak_grads(model: torch.nn.Module) -> dict[str, int]:
     return peak
 
 
+COLLECTIVES = (  # deepspeed.comm backend methods that move tensor data
+    "all_reduce",
+    "all_reduce_coalesced",
+    "inference_all_reduce",
+    "reduce",
+    "reduce_scatter",
+    "reduce_scatter_tensor",
+    "all_gather",
+    "all_gather_into_tensor",
+    "all_gather_coalesced",
+    "broadcast",
+)
+
+
+def _elements(op: str, args: tuple, kwargs: dict) -> int:
+    """Return the elements a collective covers: the full tensor reduced or broadcast, the input of a reduce-scatter,
+    the output of an all-gather (each rank sends (N-1)/N of that in a ring; all-reduce moves it twice)."""
+    a = dict(kwargs)
+    if op in ("reduce_scatter_tensor",):
+        return (a.get("input_tensor") if "input_tensor" in a else args[1]).numel()
+    if op in ("all_gather_into_tensor",):
+        return (a.get("output_tensor") if "output_tensor" in a else args[0]).numel()
+    if op == "reduce_scatter":
+        return sum(t.numel() for t in (a.get("input_list") or args[1]))
+    if op in ("all_gather", "all_gather_coalesced"):
+        return sum(t.numel() for t in (a.get("tensor_list") or a.get("output_tensors") or args[0]))
+    if op == "all_reduce_coalesced":
+        return sum(t.numel() for t in (a.get("tensors") or args[0]))
+    return (a.get("tensor") if "tensor" in a else args[0]).numel()
+
+
+def _count_collectives(backend) -> list[tuple[str, int]]:
+    """Wrap the backend's collectives to append (op, elements) to the returned list while it is switched on.
+
+    Counting starts when the list's owner sets backend.counting = True, so initialization broadcasts stay out."""
+    calls: list[tuple[str, int]] = []
+    backend.counting = False
+
+    def wrap(op, method):
+        def counted(*args, **kwargs):
+            if backend.counting:
+                calls.append((op, _elements(op, args, kwargs)))
+            return method(*args, **kwargs)
+
+        return counted
+
+    for op in COLLECTIVES:
+        if hasattr(backend, op):
+            setattr(backend, op, wrap(op, getattr(backend, op)))
+    return calls
+
+
 def _batch(vocab: int, seed: int) -> dict[str, torch.Tensor]:
     g = torch.Generator().manual_seed(seed)
     ids = torch.randint(0, vocab, (BATCH, SEQ), generator=g)
@@ -109,6 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", type=int, choices=(0, 1, 2, 3), required=True)
     parser.add_argument("--bf16", action="store_true", help="bf16 weights and gradients, fp32 master and Adam")
+    parser.add_argument("--zero-options", default="{}", help='JSON of extra zero_optimization keys, e.g. {"x": 0}')
     parser.add_argument("--out", required=True, help="JSON path; rank r writes it with .rank{r} before the suffix")
     args = parser.parse_args(argv)
 
@@ -117,16 +180,19 @@ def main(argv: list[str] | None = None) -> None:
     from .models import count_parameters, tiny_model
 
     deepspeed.init_distributed(dist_backend="gloo")
+    calls = _count_collectives(deepspeed.comm.comm.cdb)
     rank, world = torch.distributed.get_rank(), torch.distributed.get_world_size()
-    model, _ = tiny_model(layers=2, hidden=64)
+    model, _ = tiny_model(layers=2, hidden=64, tied=False)
     model.train()
-    n_params = count_parameters(model)  # tied embedding counted once, as model.parameters() yields it
+    n_params = count_parameters(model)
     peak = _track_peak_grads(model)
-    engine, *_ = deepspeed.initialize(model=model, model_parameters=model.parameters(), config=ds_config(args.stage, args.bf16))
+    config = ds_config(args.stage, args.bf16, json.loads(args.zero_options))
+    engine, *_ = deepspeed.initialize(model=model, model_parameters=model.parameters(), config=config)
 
     vocab = model.config.vocab_size
     losses = []
     for step in range(STEPS + 1):
+        deepspeed.comm.comm.cdb.counting = step == STEPS  # count the collectives of the last step only
         loss = engine(**_batch(vocab, 100 * step + rank)).loss
         peak["bytes"] = 0
         engine.backward(loss)
@@ -134,6 +200,7 @@ def main(argv: list[str] | None = None) -> None:
             peak_grads = peak["bytes"]
             grads = _grad_bytes(engine, args.stage)  # measured between backward and step, when gradients exist
         engine.step()
+        deepspeed.comm.comm.cdb.counting = False
         losses.append(loss.item())
 
     result = {
@@ -150,6 +217,7 @@ def main(argv: list[str] | None = None) -> None:
         "optimizer_class": type(engine.optimizer).__name__,
         "base_optimizer_class": type(_base_optimizer(engine)).__name__,
         "losses": losses,
+        "collectives": calls,  # (op, elements) of every collective in the last step, in order
     }
     result["optimizer_bytes"] = result["master_bytes"] + result["adam_bytes"]
     out = Path(args.out)
