@@ -47,6 +47,7 @@ class TrainConfig:
     seed: int = 0  # data order and any random initialisation
     device: str = "cpu"  # "cpu" or "cuda"
     bf16: bool = False  # bfloat16 autocast (GPU profile)
+    deepspeed: str | None = None  # DeepSpeed JSON config (configs/zero*.json) for multi-process runs; see sft_launch
 
     @classmethod
     def from_profile(cls, profile: Profile, **overrides) -> TrainConfig:
@@ -207,6 +208,7 @@ def trainer_args(cfg: TrainConfig, output_dir: str, gradient_checkpointing: bool
         seed=cfg.seed,
         data_seed=cfg.seed,
         use_cpu=cfg.device == "cpu",
+        deepspeed=cfg.deepspeed,
         bf16=cfg.bf16,  # trl's default would turn bf16 on, even on a CPU without bf16 units
         dataloader_num_workers=0,
         include_num_input_tokens_seen="non_padding",
@@ -227,7 +229,7 @@ def make_trainer(
     if checkpointing and is_prefix_method(model):
         print("Gradient checkpointing stays off: prefix tuning's key/value prefixes do not survive recomputation.")
         checkpointing = False
-    if count_parameters(model, trainable_only=True) == 0:
+    if not any(p.requires_grad for p in model.parameters()):  # not numel(): ZeRO-3 leaves empty placeholders
         raise CourseError("The model has no trainable parameters; unfreeze some, or wrap it with a peft config, before training.")
     datasets.disable_progress_bars()  # tokenising a few hundred examples takes a blink; keep the output for training
     try:
