@@ -148,3 +148,19 @@ def test_peak_memory_sees_a_large_allocation():
         time.sleep(0.1)  # the sampler looks every 20 ms
         del block
     assert 50 < mem.peak_mb < 200
+
+
+def test_saved_tensors_counts_activations_and_checkpointing_keeps_only_the_input():
+    from torch.utils.checkpoint import checkpoint
+
+    from tutorial_lib.memory import SavedTensors
+
+    x = torch.randn(10, 3, requires_grad=True)  # 30 floats = 120 bytes
+    block = lambda t: torch.exp(torch.exp(t))  # noqa: E731  each exp saves its 120-byte output for backward
+    with SavedTensors() as plain:
+        block(x)
+    with SavedTensors() as ckpt:
+        y = checkpoint(block, x, use_reentrant=False)
+    assert plain.bytes == 240 and ckpt.bytes == 120 and plain.mb == 240 / 2**20
+    y.sum().backward()  # recomputed in backward: the gradient is still exp(x) * exp(exp(x))
+    torch.testing.assert_close(x.grad, torch.exp(x) * torch.exp(torch.exp(x)))

@@ -67,3 +67,31 @@ def state_mb(model: torch.nn.Module, optimizer: torch.optim.Optimizer | None) ->
         for state in optimizer.state.values():
             total += sum(t.numel() * t.element_size() for t in state.values() if torch.is_tensor(t))
     return total / 2**20
+
+
+class SavedTensors:
+    """Context manager adding up the bytes autograd saves for backward (the activations) while it is open.
+
+    Tensors saved inside a gradient-checkpointed block are not saved at all (the block is recomputed in backward),
+    so they do not count; a tensor saved twice counts twice.
+    """
+
+    def __init__(self):
+        self.bytes = 0
+
+    def _pack(self, t: torch.Tensor) -> torch.Tensor:
+        self.bytes += t.numel() * t.element_size()
+        return t
+
+    def __enter__(self) -> SavedTensors:
+        self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, lambda t: t)
+        self._hooks.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._hooks.__exit__(*exc)
+
+    @property
+    def mb(self) -> float:
+        """Return the saved bytes in MB."""
+        return self.bytes / 2**20

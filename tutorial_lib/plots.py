@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from .distributed import GB, STAGE_NAMES, model_state_bytes
 from .training import RunResult
 
 
@@ -74,5 +75,57 @@ def training_curves(runs: dict[str, Sequence[dict[str, float]]], keys: Sequence[
     axes.flat[0].legend()
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def zero_memory_vs_gpus(n_params: float, gpu_counts: Sequence[int], budget_gb: float, title: str = "") -> Figure:
+    """Return per-GPU model-state memory (the paper's formulas, GB) against the number of GPUs, one line per ZeRO stage."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for stage, name in enumerate(STAGE_NAMES):
+        gb = [model_state_bytes(n_params, stage, n)["total"] / GB for n in gpu_counts]
+        ax.plot(gpu_counts, gb, marker="o", markersize=3, label=f"stage {stage}: {name}")
+    ax.axhline(budget_gb, color="black", linestyle="--", linewidth=1, label=f"{budget_gb:g} GB per GPU")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("GPUs (data-parallel degree N)")
+    ax.set_ylabel("model states per GPU (GB)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def grouped_bars(table: dict[str, dict[str, float]], ylabel: str, title: str = "") -> Figure:
+    """Return a bar chart of {group: {series: value}}: one cluster of bars per group, one colour per series."""
+    series = list(dict.fromkeys(s for values in table.values() for s in values))
+    width = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(1.2 + 1.5 * len(table), 3.4))
+    for i, name in enumerate(series):
+        xs = [g + (i - (len(series) - 1) / 2) * width for g in range(len(table))]
+        ax.bar(xs, [values.get(name, np.nan) for values in table.values()], width, label=name)
+    ax.set_xticks(range(len(table)), list(table))
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def log2_histogram(values: np.ndarray, marks: dict[str, float], title: str = "", bins: int = 120) -> Figure:
+    """Return a histogram of log2|values| (zeros left out) with a dashed vertical line at log2 of each marked value."""
+    values = np.abs(np.asarray(values, dtype=np.float64))
+    logs = np.log2(values[values > 0])
+    fig, ax = plt.subplots(figsize=(6.8, 3.4))
+    ax.hist(logs, bins=bins, color="tab:blue", alpha=0.7)
+    for i, (name, value) in enumerate(marks.items()):
+        ax.axvline(np.log2(value), color=f"C{i + 1}", linestyle="--", linewidth=1.2, label=f"{name} (2^{np.log2(value):.0f})")
+    ax.set_xlabel("log2 |value|")
+    ax.set_ylabel("count")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
