@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tutorial_lib.distributed import error_tail
 from tutorial_lib.errors import CourseError
-from tutorial_lib.sft_launch import _error_tail, launch_command, main, read_ds_config, run_sft_launch
+from tutorial_lib.sft_launch import launch_command, main, read_ds_config, run_sft_launch
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 STAGES = {"zero1.json": 1, "zero2.json": 2, "zero3.json": 3, "zero3_offload.json": 3}
@@ -106,7 +107,7 @@ def test_bad_input_names_the_problem_and_the_fix(tmp_path, monkeypatch):
 def test_a_failed_run_reports_the_ranks_own_error():
     output = "\n".join(["noise"] * 30 + ["[rank1]: Traceback", "[rank1]: tutorial_lib.errors.CourseError: Unknown model 'x'."])
     output += "\ntorch.distributed.elastic.multiprocessing.errors.ChildFailedError: \n" + "\n".join(["tail"] * 30)
-    tail = _error_tail(output)
+    tail = error_tail(output)
     assert tail.endswith("CourseError: Unknown model 'x'.") and "ChildFailed" not in tail and "noise" in tail
 
 

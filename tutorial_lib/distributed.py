@@ -151,6 +151,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def error_tail(output: str) -> str:
+    """Return the lines of a failed multi-process run that name the failing rank's own error, else its last 25 lines."""
+    lines = output.splitlines()
+    errors = [i for i, line in enumerate(lines) if ("Error: " in line or "Exception: " in line) and "ChildFailed" not in line]
+    return "\n".join(lines[max(0, errors[0] - 6) : errors[0] + 1] if errors else lines[-25:])
+
+
 def run_zero_probe(
     stage: int, nproc: int = 2, timeout: float = 600, bf16: bool = False, zero_options: dict | None = None
 ) -> list[dict]:
@@ -184,9 +191,7 @@ def run_zero_probe(
             ) from e
         results = [json.loads(p.read_text()) for p in sorted(Path(tmp).glob("zero.rank*.json"))]
     if proc.returncode != 0 or len(results) != nproc:
-        lines = (proc.stdout + proc.stderr).splitlines()
-        errors = [i for i, line in enumerate(lines) if ("Error: " in line or "Exception: " in line) and "ChildFailed" not in line]
-        tail = "\n".join(lines[max(0, errors[0] - 6) : errors[0] + 1] if errors else lines[-25:])  # the rank's own error
+        tail = error_tail(proc.stdout + proc.stderr)
         raise CourseError(
             f"The ZeRO-{stage} job on {nproc} CPU processes failed (exit {proc.returncode}):\n{tail}\n"
             "Fix: `pip install deepspeed` into this environment, have a C++ compiler (DeepSpeed builds its CPU comm op), "

@@ -190,13 +190,6 @@ def main(argv: list[str] | None = None) -> dict | None:
 # --- running it from a notebook or a test -----------------------------------------------------------------
 
 
-def _error_tail(output: str) -> str:
-    """Return the lines of a failed run that name the failing rank's error, else its last 25 lines."""
-    lines = output.splitlines()
-    errors = [i for i, line in enumerate(lines) if ("Error: " in line or "Exception: " in line) and "ChildFailed" not in line]
-    return "\n".join(lines[max(0, errors[0] - 6) : errors[0] + 1] if errors else lines[-25:])
-
-
 def _summary(stdout: str) -> dict | None:
     """Return the JSON summary rank 0 printed, or None if there is none."""
     for line in reversed(stdout.splitlines()):
@@ -221,7 +214,7 @@ def run_sft_launch(
     """
     import torch
 
-    from .distributed import _free_port
+    from .distributed import _free_port, error_tail
 
     output_dir = output_dir or project_root() / "runs" / f"sft_{Path(config).stem}"
     args = ["--profile", profile, "--model", model, "--max-steps", str(max_steps), "--output-dir", str(output_dir)]
@@ -240,7 +233,7 @@ def run_sft_launch(
     if proc.returncode != 0 or summary is None:
         raise CourseError(
             f"The DeepSpeed SFT run ({config}, {nproc} processes) failed (exit {proc.returncode}):\n"
-            f"{_error_tail(proc.stdout + proc.stderr)}\n"
+            f"{error_tail(proc.stdout + proc.stderr)}\n"
             "Fix what the error names; on a machine without a GPU leave DS_ACCELERATOR unset or `cpu`."
         )
     return summary
