@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 
-from tutorial_lib.plots import grouped_bars, log2_histogram, zero_memory_vs_gpus  # noqa: E402
+from tutorial_lib.plots import curves_plot, grouped_bars, log2_histogram, tradeoff_plot, zero_memory_vs_gpus  # noqa: E402
 
 
 def test_grouped_bars_one_bar_per_value_and_gaps_for_missing():
@@ -29,3 +29,18 @@ def test_zero_memory_curves_follow_the_formula():
     lines = fig.axes[0].lines
     assert len(lines) == 5  # four stages and the budget
     assert np.allclose(lines[0].get_ydata(), [120, 120]) and np.allclose(lines[3].get_ydata(), [120, 120 / 64])
+
+
+def test_curves_plot_one_line_per_curve_and_the_reference():
+    fig = curves_plot({"a": ([1, 2], [3, 4]), "b": ([1, 2], [5, 6])}, "x", "y", "t", logy=True, reference=("ref", 2.5))
+    ax = fig.axes[0]
+    assert [list(line.get_ydata()) for line in ax.lines[:2]] == [[3, 4], [5, 6]]
+    assert list(ax.lines[2].get_ydata()) == [2.5, 2.5] and ax.get_yscale() == "log" and ax.get_xscale() == "linear"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "ref"]
+
+
+def test_tradeoff_plot_one_marker_per_point():
+    fig = tradeoff_plot({"fp32": (513.0, 17.1), "nf4": (165.0, 21.6)}, "MB", "perplexity", "t")
+    ax = fig.axes[0]
+    assert [tuple(c.get_offsets()[0]) for c in ax.collections] == [(513.0, 17.1), (165.0, 21.6)]
+    assert ax.get_xlim()[0] == 0

@@ -1,11 +1,11 @@
-"""Quantization helpers: hand-checked rounding, error bounds, GGUF Q4_1 decoded by hand, pruning and distillation."""
+"""Quantization helpers: hand-checked rounding, error bounds, NF4 against bitsandbytes, GGUF Q4_1 decoded by hand, pruning."""
 
-import math
+import logging
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
 from gguf.quants import dequantize as gguf_dequantize
 from gguf.quants import quantize as gguf_quantize
@@ -13,23 +13,35 @@ from safetensors import safe_open
 from torch import nn
 
 from tutorial_lib.errors import CourseError
-from tutorial_lib.models import DEFAULT_MODEL, bundled_gguf, cached_path
+from tutorial_lib.metrics import perplexity
+from tutorial_lib.models import DEFAULT_MODEL, bundled_gguf, cached_path, tiny_model
 from tutorial_lib.quantization import (
     BITS_PER_WEIGHT,
+    NF4_LEVELS,
     absmax_dequantize,
     absmax_quantize,
+    activation_outliers,
+    bundled_weight,
     decode_q4_1,
-    distillation_loss,
+    fake_quantize_,
+    format_row,
+    gguf_reader,
+    gguf_size_mb,
     gguf_tensor,
     gguf_type_counts,
     groupwise_dequantize,
     groupwise_quantize,
     hf_weight_name,
     magnitude_prune_,
+    memory_mb,
+    nf4_dequantize,
+    nf4_quantize,
     prunable_linears,
     q4_1_weight,
     quantization_error,
     quantize_dequantize,
+    quantized_size_mb,
+    silence_int8_cast_notice,
     size_mb,
     sparsity,
     zeropoint_dequantize,
@@ -139,6 +151,45 @@ def test_groupwise_shapes_and_one_group_per_row_is_per_row_absmax():
     assert torch.equal(quantize_dequantize(w, "groupwise", group_size=256), quantize_dequantize(w, "absmax", dim=-1))
 
 
+# --- NF4 ---------------------------------------------------------------------------------------------
+
+
+def test_nf4_hand_example():
+    codes, absmax = nf4_quantize(torch.tensor([2.0, -1.0, 0.0, 0.6]), block_size=4)  # / absmax 2: 1, -0.5, 0, 0.3
+    assert absmax.tolist() == [[2.0]]
+    assert codes.tolist() == [15, 2, 7, 11]  # -0.5 is nearest -0.525 (code 2); 0.3 is nearest 0.338 (code 11)
+    assert nf4_dequantize(codes, absmax).tolist() == pytest.approx([2.0, 2 * NF4_LEVELS[2], 0.0, 2 * NF4_LEVELS[11]])
+
+
+def test_nf4_levels_and_codes_equal_bitsandbytes():
+    bnb = pytest.importorskip("bitsandbytes.functional")
+    assert list(NF4_LEVELS) == bnb.get_4bit_type("nf4", device="cpu").tolist()
+    assert len(NF4_LEVELS) == 16 and sorted(NF4_LEVELS) == list(NF4_LEVELS) and 0.0 in NF4_LEVELS
+    w = randn(32, 256)
+    packed, state = bnb.quantize_4bit(w, blocksize=64, quant_type="nf4")
+    codes, absmax = nf4_quantize(w, 64)
+    assert torch.equal(state.absmax, absmax.flatten())
+    assert torch.equal(bnb.dequantize_4bit(packed, state), nf4_dequantize(codes, absmax))
+    assert torch.equal(quantize_dequantize(w, "nf4"), nf4_dequantize(codes, absmax))
+
+
+def test_nf4_beats_uniform_4bit_on_normal_weights():
+    w = randn(64, 256)
+    nf4 = quantization_error(w, quantize_dequantize(w, "nf4", group_size=64))["relative"]
+    int4 = quantization_error(w, quantize_dequantize(w, "groupwise", bits=4, group_size=64))["relative"]
+    assert nf4 < 0.9 * int4  # about 14% less: 16 levels placed where normal weights are dense, vs 15 evenly spaced
+
+
+def test_absmax_per_row_is_what_llm_int8_stores():
+    bnb = pytest.importorskip("bitsandbytes.functional")
+    w = randn(64, 256)
+    codes, stats, _ = bnb.int8_vectorwise_quant(w.to(torch.float16))  # what Linear8bitLt keeps: CB and SCB
+    q, scale = absmax_quantize(w, dim=-1)
+    assert torch.allclose(stats, 127 * scale.flatten(), rtol=1e-3)  # the row's absmax, in float16
+    assert (codes.int() - q.int()).abs().max() <= 1  # bitsandbytes rounds in float16: a few codes differ by one
+    assert (codes == q).float().mean() > 0.98
+
+
 def test_quantization_error_values():
     error = quantization_error(torch.tensor([3.0, 4.0]), torch.tensor([3.0, 4.5]))
     assert error == pytest.approx({"max_abs": 0.5, "mean_abs": 0.25, "relative": 0.1})
@@ -154,7 +205,7 @@ def test_bad_inputs_raise_course_errors():
     with pytest.raises(CourseError, match="group_size"):
         groupwise_quantize(w, 3)
     with pytest.raises(CourseError, match="method"):
-        quantize_dequantize(w, "nf4")
+        quantize_dequantize(w, "fp4")
     with pytest.raises(CourseError, match="shape"):
         quantization_error(w, w[:2])
     with pytest.raises(CourseError, match="20-byte"):
@@ -163,6 +214,8 @@ def test_bad_inputs_raise_course_errors():
         size_mb(10, "int3")
     with pytest.raises(CourseError, match="Cannot map"):
         hf_weight_name("blk.0.ffn_norm.bias.x")
+    with pytest.raises(CourseError, match="block_size"):
+        nf4_quantize(w, 64)  # 40 weights
 
 
 # --- GGUF Q4_1 ------------------------------------------------------------------------------------------
@@ -207,6 +260,15 @@ def test_bundled_gguf_tensor_types(gguf_path):
         q4_1_weight("token_embd.weight", gguf_path)
 
 
+def test_gguf_size_counts_every_tensor_at_its_bits(gguf_path):
+    expected = 0.0
+    for tensor in gguf_reader(gguf_path).tensors:
+        n = int(np.prod(tensor.shape))
+        expected += {"Q4_1": n * 20 / 32, "Q8_0": n * 34 / 32, "F32": n * 4}[tensor.tensor_type.name]
+    assert gguf_size_mb(gguf_path) == pytest.approx(expected / 2**20)
+    assert gguf_size_mb(gguf_path) < gguf_path.stat().st_size / 2**20  # the file adds metadata (the vocabulary)
+
+
 def test_decode_q4_1_matches_gguf_on_the_bundled_model(gguf_path):
     raw, _, _ = gguf_tensor(gguf_path, FFN)
     head = raw[: 300 * 20]  # the first 300 blocks
@@ -227,6 +289,15 @@ def test_decoded_weights_equal_the_converted_checkpoint(gguf_path):
     assert torch.equal(gguf_k.reshape(heads, 32, 2, 576).transpose(1, 2).reshape(192, 576), hf_k)
 
 
+def test_bundled_weight_reads_the_converted_checkpoint(gguf_path):
+    if not (cached_path(DEFAULT_MODEL) / "model.safetensors").exists():
+        pytest.skip("the bundled model has not been converted to safetensors yet")
+    name = "blk.3.attn_v.weight"
+    assert torch.equal(bundled_weight(hf_weight_name(name)), q4_1_weight(name, gguf_path))
+    with pytest.raises(CourseError, match="no tensor"):
+        bundled_weight("model.layers.0.mlp.down.weight")
+
+
 def test_hf_weight_names():
     assert hf_weight_name(FFN) == "model.layers.0.mlp.down_proj.weight"
     assert hf_weight_name("blk.12.attn_output.weight") == "model.layers.12.self_attn.o_proj.weight"
@@ -240,6 +311,77 @@ def test_sizes_of_formats():
         block_size, type_size = GGML_QUANT_SIZES[kind]
         assert BITS_PER_WEIGHT[fmt] == 8 * type_size / block_size
     assert BITS_PER_WEIGHT["nf4 double quant"] == pytest.approx(4 + 8 / 64 + 32 / (64 * 256), abs=1e-3)
+
+
+# --- whole models --------------------------------------------------------------------------------------
+
+
+def test_activation_outliers_by_hand():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
+    x = torch.tensor([[1.0, -7.0, 2.0], [0.5, 3.0, -6.5]])
+    rows = activation_outliers(model, x, threshold=6.0)
+    assert rows[0] == {"layer": "0", "features": 3, "max |x|": 7.0, "features >= 6": 2}  # columns 1 and 2
+    hidden = model[0](x).detach()
+    assert rows[1]["layer"] == "1" and rows[1]["max |x|"] == pytest.approx(hidden.abs().max().item())
+    assert rows[1]["features >= 6"] == int((hidden.abs().amax(0) >= 6).sum())
+    assert not model[0]._forward_hooks  # the hooks are removed
+
+
+def test_fake_quantize_rounds_the_linears_and_leaves_the_rest():
+    model = Tiny()
+    before = [layer.weight.detach().clone() for layer in prunable_linears(model)]
+    embed = model.embed.weight.detach().clone()
+    assert fake_quantize_(model, "absmax", bits=4) == 128 + 128
+    for layer, old in zip(prunable_linears(model), before):
+        assert torch.equal(layer.weight, quantize_dequantize(old, "absmax", bits=4, dim=-1))
+        assert layer.weight.unique().numel() <= 15 * old.shape[0]  # at most 15 levels per row
+    assert torch.equal(model.embed.weight, embed)  # the embedding (and the lm_head tied to it) is not quantized
+    with pytest.raises(CourseError, match="No float Linear"):
+        fake_quantize_(nn.Embedding(4, 4))
+
+
+def test_quantized_size_by_hand():
+    model = Tiny()  # Linear(8, 16) and Linear(16, 8) with biases, a 10 x 8 embedding tied to the lm_head
+    rest = (16 + 8 + 80) * 4  # biases and embedding stay float32
+    assert quantized_size_mb(model, 8) * 2**20 == 128 + 128 + (16 + 8) * 4 + rest  # int8 codes + a scale per row
+    assert quantized_size_mb(model, 4, group_size=8) * 2**20 == 64 + 64 + (16 + 16) * 4 + rest  # a scale per 8
+    tiny, _ = tiny_model()
+    assert quantized_size_mb(tiny, 32, scale_bytes=0) == tiny.get_memory_footprint() / 2**20
+
+
+def test_memory_counts_the_scales_bitsandbytes_keeps_beside_the_weights():
+    tiny, _ = tiny_model()
+    assert memory_mb(tiny) == tiny.get_memory_footprint() / 2**20
+    model = nn.Module()
+    model.w8 = nn.Parameter(torch.zeros(4, 8, dtype=torch.int8), requires_grad=False)
+    model.w8.SCB = torch.zeros(4)  # LLM.int8: one float32 absmax per row
+    model.w4 = nn.Parameter(torch.zeros(16, 1, dtype=torch.uint8), requires_grad=False)  # 32 packed 4-bit weights
+    model.w4.quant_state = SimpleNamespace(absmax=torch.zeros(2), state2=None)  # one absmax per block of 16
+    assert memory_mb(model) * 2**20 == 32 + 4 * 4 + 16 + 2 * 4
+
+
+def test_int8_cast_notice_is_dropped_and_nothing_else():
+    logger = logging.getLogger("bitsandbytes.autograd._functions")
+    silence_int8_cast_notice()  # installed on import already: calling again adds no second filter
+    assert sum(type(f).__name__ == "_DropFloat16CastNotice" for f in logger.filters) == 1
+
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord(logger.name, logging.WARNING, __file__, 1, message, ("torch.float32",), None)
+
+    assert not logger.filter(record("MatMul8bitLt: inputs will be cast from %s to float16 during quantization"))
+    assert logger.filter(record("something else about %s"))
+
+
+def test_format_row_on_the_tiny_model():
+    model, tok = tiny_model()
+    texts = ["The cat sat on the mat. " * 20]
+    row = format_row("tiny fp32", model, tok, texts, "Hi", max_new_tokens=4, window=64)
+    assert row["format"] == "tiny fp32" and row["size is"] == "measured"
+    assert row["size MB"] == round(memory_mb(model), 1) == round(model.get_memory_footprint() / 2**20, 1)
+    assert row["perplexity"] == round(perplexity(model, tok, texts, window=64, stride=64), 3)
+    assert row["answer tokens"] == 4 and row["tokens/s"] > 0 and isinstance(row["answer"], str)
+    assert format_row("x", model, tok, texts, "Hi", 2, size_mb=1.5, size_is="computed")["size MB"] == 1.5
 
 
 # --- pruning --------------------------------------------------------------------------------------------
@@ -290,49 +432,3 @@ def test_magnitude_prune_bad_inputs():
         magnitude_prune_(Tiny(), 0.5, scope="row")
     with pytest.raises(CourseError, match="No float Linear"):
         magnitude_prune_(nn.Embedding(4, 4), 0.5)
-
-
-# --- distillation ---------------------------------------------------------------------------------------
-
-
-def test_distillation_loss_is_zero_for_identical_logits():
-    logits = randn(2, 5, 11)
-    assert distillation_loss(logits, logits.clone(), 2.0).item() == pytest.approx(0.0, abs=1e-6)
-
-
-def test_distillation_loss_two_classes_by_hand():
-    teacher, student = torch.tensor([[2.0, 0.0]]), torch.tensor([[0.0, 0.0]])
-    a = 1 / (1 + math.exp(-1))  # softmax([2, 0] / 2)[0]; the student's is 1/2
-    kl = a * math.log(2 * a) + (1 - a) * math.log(2 * (1 - a))
-    assert distillation_loss(student, teacher, temperature=2.0).item() == pytest.approx(4 * kl, rel=1e-5)
-
-
-def test_distillation_loss_matches_kl_div_and_respects_the_mask():
-    student, teacher = randn(2, 6, 11, seed=1), randn(2, 6, 11, seed=2)
-    expected = 9 * F.kl_div(
-        F.log_softmax(student / 3, -1).reshape(-1, 11),
-        F.log_softmax(teacher / 3, -1).reshape(-1, 11),
-        reduction="batchmean",
-        log_target=True,
-    )
-    assert distillation_loss(student, teacher, 3.0).item() == pytest.approx(expected.item(), rel=1e-5)
-    mask = torch.tensor([[1, 1, 1, 0, 0, 0], [1, 0, 0, 0, 0, 0]])
-    masked = distillation_loss(student, teacher, 3.0, mask=mask)
-    kept = mask.bool()
-    assert masked.item() == pytest.approx(distillation_loss(student[kept], teacher[kept], 3.0).item(), rel=1e-5)
-
-
-@pytest.mark.parametrize("temperature", [1.0, 2.0, 10.0])
-def test_distillation_gradient_is_t_times_the_softened_difference(temperature):
-    student, teacher = randn(11, seed=1).requires_grad_(), randn(11, seed=2)
-    distillation_loss(student, teacher, temperature).backward()
-    expected = temperature * (F.softmax(student.detach() / temperature, -1) - F.softmax(teacher / temperature, -1))
-    assert torch.allclose(student.grad, expected, atol=1e-6)
-
-
-def test_the_t_squared_factor_keeps_the_gradient_scale():
-    student, teacher = randn(11, seed=1), randn(11, seed=2)
-    student, teacher = (student - student.mean()).requires_grad_(), teacher - teacher.mean()
-    distillation_loss(student, teacher, 100.0).backward()  # Hinton et al.: at high T the gradient -> (z - v) / N
-    assert torch.allclose(student.grad, (student.detach() - teacher) / 11, rtol=0.05, atol=1e-3)
-    assert not teacher.requires_grad

@@ -129,3 +129,47 @@ def log2_histogram(values: np.ndarray, marks: dict[str, float], title: str = "",
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def curves_plot(
+    curves: dict[str, tuple[Sequence[float], Sequence[float]]],
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    logx: bool = False,
+    logy: bool = False,
+    reference: tuple[str, float] | None = None,
+) -> Figure:
+    """Return a figure with one line per entry {label: (xs, ys)}, optional log axes and a dashed horizontal reference line."""
+    fig, ax = plt.subplots(figsize=(6.0, 3.4))
+    for label, (xs, ys) in curves.items():
+        ax.plot(xs, ys, marker="o", markersize=4, label=label)
+    if reference is not None:
+        ax.axhline(reference[1], color="gray", linestyle="--", linewidth=1, label=reference[0])
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def tradeoff_plot(points: dict[str, tuple[float, float]], xlabel: str, ylabel: str, title: str) -> Figure:
+    """Return a scatter of labelled points {label: (x, y)}, e.g. model size against perplexity, named in a legend."""
+    fig, ax = plt.subplots(figsize=(7.2, 3.8))
+    markers = "osD^vP*Xh<>"
+    for i, (label, (x, y)) in enumerate(points.items()):
+        ax.scatter([x], [y], s=55, marker=markers[i % len(markers)], label=label, zorder=3)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.set_xlim(left=0)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig

@@ -1,4 +1,5 @@
-"""Quantization and compression, measured: absmax, zero-point and group-wise rounding, GGUF Q4_1 by hand, pruning, distillation.
+"""Quantization and compression, measured: absmax, zero-point, group-wise and NF4 rounding, GGUF Q4_1 by hand,
+whole models quantized for a table of formats, and magnitude pruning (distillation: tutorial_lib.distillation).
 
 Every quantizer here computes in float32 and returns integer codes with the floats needed to map them back, so a
 lesson can show the codes, the reconstruction and its error side by side. The bundled model ships as a GGUF file
@@ -7,6 +8,8 @@ in Q4_1; q4_1_weight() decodes one of its tensors with the 20-byte block layout 
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
@@ -15,11 +18,14 @@ from pathlib import Path
 import gguf
 import numpy as np
 import torch
-import torch.nn.functional as F
+from safetensors import safe_open
 from torch import nn
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from .errors import CourseError
-from .models import BUNDLED_INSTALL, DEFAULT_MODEL, bundled_gguf
+from .generation import generate
+from .metrics import perplexity
+from .models import BUNDLED_INSTALL, DEFAULT_MODEL, bundled_gguf, convert_bundled
 
 Q4_1_BYTES = 20  # bytes per Q4_1 block: fp16 d, fp16 m, 16 bytes of 4-bit codes
 BITS_PER_WEIGHT = {  # storage per weight, block scales included, for a table of formats
@@ -42,6 +48,11 @@ GGUF_TO_HF = {  # llama tensor names in a GGUF file -> transformers' names (blk.
     "attn_norm": "input_layernorm",
     "ffn_norm": "post_attention_layernorm",
 }
+NF4_LEVELS = (  # QLoRA's NormalFloat4: 16 quantiles of N(0, 1) scaled to [-1, 1], with an exact 0 (bitsandbytes' table)
+    -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635, -0.18477343022823334,
+    -0.09105003625154495, 0.0, 0.07958029955625534, 0.16093020141124725, 0.24611230194568634, 0.33791524171829224,
+    0.44070982933044434, 0.5626170039176941, 0.7229568362236023, 1.0,
+)  # fmt: skip
 
 
 # --- rounding to a grid ---------------------------------------------------------------------------------
@@ -104,17 +115,36 @@ def groupwise_dequantize(q: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     return absmax_dequantize(q.reshape(*q.shape[:-1], scale.shape[-2], -1), scale).reshape(q.shape)
 
 
+def nf4_quantize(w: torch.Tensor, block_size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (uint8 codes 0..15 shaped like w, float32 absmax per block of block_size): the nearest NF4 level of w / absmax."""
+    if not isinstance(block_size, int) or block_size < 1 or w.numel() % block_size:
+        raise CourseError(f"block_size={block_size!r} does not divide the {w.numel()} weights; use 64 (bitsandbytes' default).")
+    blocks = w.float().reshape(-1, block_size)
+    absmax = blocks.abs().amax(dim=1, keepdim=True).clamp(min=1e-12)
+    levels = torch.tensor(NF4_LEVELS, device=w.device)
+    codes = ((blocks / absmax).unsqueeze(-1) - levels).abs().argmin(dim=-1)  # nearest level
+    return codes.to(torch.uint8).reshape(w.shape), absmax
+
+
+def nf4_dequantize(codes: torch.Tensor, absmax: torch.Tensor) -> torch.Tensor:
+    """Return the float32 reconstruction NF4_LEVELS[code] * absmax of its block, shaped like codes."""
+    values = torch.tensor(NF4_LEVELS, device=codes.device)[codes.long()].reshape(absmax.shape[0], -1)
+    return (values * absmax).reshape(codes.shape)
+
+
 def quantize_dequantize(
     w: torch.Tensor, method: str = "absmax", bits: int = 8, dim: int | None = None, group_size: int | None = None
 ) -> torch.Tensor:
-    """Return w rounded through `method` ("absmax", "zeropoint" or "groupwise") and back, as float32 shaped like w."""
+    """Return w rounded through `method` ("absmax", "zeropoint", "groupwise" or "nf4") and back, as float32 shaped like w."""
     if method == "absmax":
         return absmax_dequantize(*absmax_quantize(w, bits, dim))
     if method == "zeropoint":
         return zeropoint_dequantize(*zeropoint_quantize(w, bits, dim))
     if method == "groupwise":
         return groupwise_dequantize(*groupwise_quantize(w, group_size or 64, bits))
-    raise CourseError(f"Unknown quantization method {method!r}; use 'absmax', 'zeropoint' or 'groupwise'.")
+    if method == "nf4":
+        return nf4_dequantize(*nf4_quantize(w, group_size or 64))
+    raise CourseError(f"Unknown quantization method {method!r}; use 'absmax', 'zeropoint', 'groupwise' or 'nf4'.")
 
 
 def quantization_error(w: torch.Tensor, w_hat: torch.Tensor) -> dict[str, float]:
@@ -193,6 +223,11 @@ def gguf_type_counts(path: str | Path) -> dict[str, int]:
     return dict(Counter(tensor.tensor_type.name for tensor in gguf_reader(path).tensors))
 
 
+def gguf_size_mb(path: str | Path) -> float:
+    """Return the MB the GGUF file's tensors take as stored (its metadata, e.g. the vocabulary, not counted)."""
+    return sum(int(tensor.n_bytes) for tensor in gguf_reader(path).tensors) / 2**20
+
+
 def q4_1_weight(name: str, path: str | Path | None = None) -> torch.Tensor:
     """Return the float32 tensor `name` decoded by hand from a GGUF file (default: the bundled model's), in torch order."""
     raw, shape, kind = gguf_tensor(path or bundled_gguf_path(), name)
@@ -216,12 +251,148 @@ def hf_weight_name(gguf_name: str) -> str:
     return f"model.layers.{parts[1]}.{GGUF_TO_HF[parts[2]]}.{parts[3]}"
 
 
+def bundled_weight(hf_name: str) -> torch.Tensor:
+    """Return the float32 tensor `hf_name` of the bundled model's converted checkpoint (what load_model gives it)."""
+    with safe_open(str(convert_bundled(DEFAULT_MODEL) / "model.safetensors"), "pt") as f:
+        if hf_name not in f.keys():
+            raise CourseError(f"The bundled checkpoint has no tensor {hf_name!r}; map a GGUF name with hf_weight_name().")
+        return f.get_tensor(hf_name)
+
+
 def size_mb(n_weights: int, fmt: str | float) -> float:
     """Return the MB that n_weights take in format `fmt` (a key of BITS_PER_WEIGHT) or at `fmt` bits per weight."""
     if isinstance(fmt, str) and fmt not in BITS_PER_WEIGHT:
         raise CourseError(f"Unknown format {fmt!r}; use one of {', '.join(BITS_PER_WEIGHT)}, or a number of bits per weight.")
     bits = BITS_PER_WEIGHT[fmt] if isinstance(fmt, str) else fmt
     return n_weights * bits / 8 / 2**20
+
+
+# --- whole models: simulated quantization, sizes, and one row of the table of formats ---------------------
+
+
+class _DropFloat16CastNotice(logging.Filter):
+    """Drops the notice bitsandbytes logs on every LLM.int8 matmul of float32 inputs: they are cast to float16."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "inputs will be cast from" not in record.getMessage()
+
+
+def silence_int8_cast_notice() -> None:
+    """Return None; filter out (once) bitsandbytes' per-call "inputs will be cast to float16" notice, nothing else."""
+    logger = logging.getLogger("bitsandbytes.autograd._functions")
+    if not any(isinstance(f, _DropFloat16CastNotice) for f in logger.filters):
+        logger.addFilter(_DropFloat16CastNotice())
+
+
+silence_int8_cast_notice()  # LLM.int8 on float32 inputs logs it for every Linear at every forward pass
+
+
+@torch.no_grad()
+def activation_outliers(model: nn.Module, input_ids: torch.Tensor, threshold: float = 6.0) -> list[dict]:
+    """Return, per Linear of prunable_linears(), its input's largest |x| and how many input features reach `threshold`.
+
+    Those features are what LLM.int8 (threshold 6 by default) multiplies in 16-bit instead of int8.
+    """
+    names = {module: name for name, module in model.named_modules()}
+    rows = []
+
+    def hook(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        x = inputs[0].detach().float().reshape(-1, inputs[0].shape[-1])
+        peak = x.abs().amax(dim=0)  # per input feature, over all tokens
+        rows.append({"layer": names[module], "features": x.shape[1], "max |x|": peak.max().item(),
+                     f"features >= {threshold:g}": int((peak >= threshold).sum())})  # fmt: skip
+
+    handles = [m.register_forward_hook(hook) for m in prunable_linears(model)]
+    try:
+        model(input_ids.to(next(model.parameters()).device))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return rows
+
+
+@torch.no_grad()
+def fake_quantize_(
+    model: nn.Module, method: str = "absmax", bits: int = 8, dim: int | None = -1, group_size: int | None = None
+) -> int:
+    """Return how many weights were rounded, in place, through `method` and back to float (simulated quantization).
+
+    The Linear layers of prunable_linears() are rounded (the embedding and a tied lm_head stay, as bitsandbytes
+    leaves them); the model still stores and multiplies floats, so it shows the error of a format, not its speed.
+    """
+    linears = prunable_linears(model)
+    if not linears or not all(m.weight.is_floating_point() for m in linears):
+        raise CourseError("No float Linear weights to quantize; pass a full-precision model (not one loaded quantized).")
+    for m in linears:
+        m.weight.copy_(quantize_dequantize(m.weight, method, bits, dim, group_size).to(m.weight.dtype))
+    return sum(m.weight.numel() for m in linears)
+
+
+def quantized_size_mb(model: nn.Module, bits: float, group_size: int | None = None, scale_bytes: int = 4) -> float:
+    """Return the MB the model would take with its Linear weights as `bits`-bit codes plus their scales, the rest as stored.
+
+    One scale of `scale_bytes` per output row (per-channel), or per group of group_size weights; parameters and
+    buffers outside those Linear weights count at their stored size, as in model.get_memory_footprint().
+    """
+    linears = prunable_linears(model)
+    quantized = {id(m.weight) for m in linears}
+    codes = sum(m.weight.numel() * bits / 8 for m in linears)
+    scales = sum(m.weight.numel() // group_size if group_size else m.weight.shape[0] for m in linears) * scale_bytes
+    rest = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()] if id(t) not in quantized)
+    return (codes + scales + rest) / 2**20
+
+
+def memory_mb(model: nn.Module) -> float:
+    """Return the MB of the model's parameters and buffers as stored, plus the scales bitsandbytes keeps beside them.
+
+    model.get_memory_footprint() counts parameters and buffers only, so it leaves out LLM.int8's per-row scales
+    (Int8Params.SCB) and the 4-bit quant_state's absmax per block of 64 (about 6% of an NF4 layer's bytes).
+    """
+    total = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
+    for p in model.parameters():
+        state = getattr(p, "quant_state", None)
+        extras = [getattr(p, "SCB", None), getattr(state, "absmax", None)]
+        extras.append(getattr(getattr(state, "state2", None), "absmax", None))  # double quantization's second level
+        total += sum(t.numel() * t.element_size() for t in extras if torch.is_tensor(t))
+    return total / 2**20
+
+
+def format_row(
+    name: str,
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: list[str],
+    prompt: str,
+    max_new_tokens: int,
+    size_mb: float | None = None,
+    size_is: str = "measured",
+    window: int = 512,
+    repeats: int = 2,
+) -> dict:
+    """Return one row of the table of formats: size (MB), perplexity on `texts`, greedy tokens/s and answer on `prompt`.
+
+    The size is memory_mb(model) (parameters, buffers and bitsandbytes' scales, as stored) unless size_mb is given;
+    size_is says which. Perplexity scores each token once, in windows of `window` tokens. Tokens/s is the tokens one greedy
+    generate() call produces over its wall time (prompt included), the fastest of `repeats` calls after a 2-token
+    warm-up: on a shared machine the fastest run is the one least slowed by others.
+    """
+    size = memory_mb(model) if size_mb is None else size_mb
+    start = time.perf_counter()
+    ppl = perplexity(model, tokenizer, texts, window=window, stride=window)
+    ppl_s = time.perf_counter() - start
+    generate(model, tokenizer, [prompt], max_new_tokens=2, progress=False)  # warm-up: first-call overheads
+    runs = [generate(model, tokenizer, [prompt], max_new_tokens=max_new_tokens, progress=False) for _ in range(repeats)]
+    answer = min(runs, key=lambda run: run.seconds / max(run.new_tokens, 1))
+    return {
+        "format": name,
+        "size MB": round(size, 1),
+        "size is": size_is,
+        "perplexity": round(ppl, 3),
+        "perplexity s": round(ppl_s, 1),
+        "tokens/s": round(answer.new_tokens / answer.seconds, 2),
+        "answer tokens": answer.new_tokens,
+        "answer": answer[0],
+    }
 
 
 # --- pruning --------------------------------------------------------------------------------------------
@@ -253,7 +424,7 @@ def magnitude_prune_(model_or_linears: nn.Module | Iterable[nn.Linear], sparsity
     weights = [m.weight for m in prunable_linears(model_or_linears)]
     if not weights or not all(w.is_floating_point() for w in weights):
         raise CourseError("No float Linear weights to prune; prune the full-precision model before quantizing it.")
-    before = sum(int((w == 0).sum()) for w in weights)
+    before = sum(w.numel() - int(torch.count_nonzero(w)) for w in weights)
     if scope == "global":
         k = round(sparsity * sum(w.numel() for w in weights))
         if k:
@@ -263,38 +434,18 @@ def magnitude_prune_(model_or_linears: nn.Module | Iterable[nn.Linear], sparsity
     else:
         for w in weights:
             k = round(sparsity * w.numel())
-            w.view(-1)[w.abs().flatten().argsort()[:k]] = 0
-    return sum(int((w == 0).sum()) for w in weights) - before
+            if k:
+                magnitude = w.abs().flatten()
+                threshold = magnitude.kthvalue(k).values  # a selection, not a full sort
+                pruned = magnitude <= threshold
+                extra = int(torch.count_nonzero(pruned)) - k  # weights tied at the threshold beyond k: keep them
+                if extra:
+                    pruned[(magnitude == threshold).nonzero().flatten()[:extra]] = False
+                w.view(-1)[pruned] = 0
+    return sum(w.numel() - int(torch.count_nonzero(w)) for w in weights) - before
 
 
 def sparsity(model_or_linears: nn.Module | Iterable[nn.Linear]) -> float:
     """Return the share of exact zeros in the prunable Linear weights (see prunable_linears)."""
     weights = [m.weight for m in prunable_linears(model_or_linears)]
-    return sum(int((w == 0).sum()) for w in weights) / max(sum(w.numel() for w in weights), 1)
-
-
-# --- distillation ---------------------------------------------------------------------------------------
-
-
-def distillation_loss(
-    student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float = 2.0, mask: torch.Tensor | None = None
-) -> torch.Tensor:
-    """Return Hinton et al.'s T^2 * KL(softmax(teacher/T) || softmax(student/T)), averaged over the (unmasked) positions.
-
-    Logits are (..., vocab) and mask (...) marks the positions that count; the teacher is detached. The T^2 keeps
-    the gradient's size independent of T (softening divides it by about T^2), as in Distilling the Knowledge in a
-    Neural Network (2015).
-    """
-    if student_logits.shape != teacher_logits.shape:
-        raise CourseError(
-            f"Student logits {tuple(student_logits.shape)} and teacher logits {tuple(teacher_logits.shape)} differ; "
-            "distil between models that share a tokenizer, on the same batch."
-        )
-    if temperature <= 0:
-        raise CourseError(f"temperature must be positive (1 is plain softmax, 2-4 is usual); got {temperature!r}.")
-    log_student = F.log_softmax(student_logits.float() / temperature, dim=-1)
-    log_teacher = F.log_softmax(teacher_logits.detach().float() / temperature, dim=-1)
-    kl = (log_teacher.exp() * (log_teacher - log_student)).sum(dim=-1)  # one value per position
-    if mask is not None:
-        kl = (kl * mask).sum() / mask.sum().clamp(min=1)
-    return kl.mean() * temperature**2
+    return sum(w.numel() - int(torch.count_nonzero(w)) for w in weights) / max(sum(w.numel() for w in weights), 1)
