@@ -90,7 +90,7 @@ def distillation_loss(
         )
     log_student = F.log_softmax(student_logits.float() / _checked(temperature), dim=-1)
     log_teacher = F.log_softmax(teacher_logits.detach().float() / temperature, dim=-1)
-    return _softened_kl(log_teacher, log_student, temperature, mask)
+    return softened_kl(log_teacher, log_student, temperature, mask)
 
 
 def topk_distillation_loss(
@@ -113,7 +113,7 @@ def topk_distillation_loss(
         )
     log_teacher = F.log_softmax(top_values.float() / _checked(temperature), dim=-1)
     log_student = F.log_softmax(student_logits.float() / temperature, dim=-1).gather(-1, top_indices)
-    return _softened_kl(log_teacher, log_student, temperature, mask)
+    return softened_kl(log_teacher, log_student, temperature, mask)
 
 
 def _checked(temperature: float) -> float:
@@ -123,7 +123,7 @@ def _checked(temperature: float) -> float:
     return temperature
 
 
-def _softened_kl(
+def softened_kl(
     log_teacher: torch.Tensor, log_student: torch.Tensor, temperature: float, mask: torch.Tensor | None
 ) -> torch.Tensor:
     """Return T^2 * KL(teacher || student) from log-probabilities (..., k), averaged over the (unmasked) positions."""
