@@ -102,3 +102,39 @@ def test_fact_words_and_fact_accuracy_by_hand():
     assert fact_accuracy(answers, [["124"], ["124"], ["hanoi"]]) == pytest.approx(2 / 3)  # 1240 is not 124
     with pytest.raises(CourseError, match="one fact per answer"):
         fact_accuracy(answers, [["124"]])
+
+
+def test_rouge_with_several_references_takes_the_best_match_by_hand():
+    # "the cat sat" vs "a cat sat down": unigrams 2 of 3 and 2 of 4 -> F1 4/7; bigram (cat sat)
+    # 1 of 2 and 1 of 3 -> F1 2/5; LCS "cat sat" -> 4/7.
+    # vs "the cat": unigrams 2 of 3 and 2 of 2 -> 4/5; bigram (the cat) 1 of 2 and 1 of 1 -> 2/3;
+    # LCS "the cat" -> 4/5. The best of the two references wins.
+    multi = rouge(["the cat sat"], [["a cat sat down", "the cat"]])
+    assert multi == pytest.approx({"rouge1": 4 / 5, "rouge2": 2 / 3, "rougeL": 4 / 5})
+    assert rouge(["the cat sat"], [["the cat", "a cat sat down"]]) == multi  # order does not matter
+    # the mean over examples mixes a multi-reference example with a single string reference
+    mixed = rouge(
+        ["the cat sat", "the cat sat"], [["a cat sat down", "the cat"], "the cat sat on the mat"]
+    )
+    assert mixed == pytest.approx(
+        {
+            "rouge1": (4 / 5 + 2 / 3) / 2,
+            "rouge2": (2 / 3 + 4 / 7) / 2,
+            "rougeL": (4 / 5 + 2 / 3) / 2,
+        }
+    )
+    assert rouge(["the cat sat"], [["the cat sat on the mat"]]) == rouge(
+        ["the cat sat"], ["the cat sat on the mat"]
+    )
+
+
+def test_rouge_best_reference_is_chosen_per_rouge_type():
+    # vs "cat the sat": unigrams 3 of 3 -> 1; no shared bigram -> 0; LCS "the sat" -> 2/3.
+    # vs "the cat ran": unigrams 2 of 3 -> 2/3; bigram (the cat) 1 of 2 -> 1/2; LCS the cat -> 2/3.
+    scores = rouge(["the cat sat"], [["cat the sat", "the cat ran"]])
+    assert scores == pytest.approx({"rouge1": 1.0, "rouge2": 1 / 2, "rougeL": 2 / 3})
+
+
+def test_rouge_rejects_an_empty_reference_list():
+    with pytest.raises(CourseError, match="reference of example 1.*non-empty list of strings"):
+        rouge(["a", "b"], ["a", []])

@@ -22,16 +22,31 @@ _PATTERNS = [  # most explicit first; the first that matches wins
 _ANY_NUMBER = re.compile(_NUMBER)
 
 
-def rouge(predictions: Sequence[str], references: Sequence[str]) -> dict[str, float]:
-    """Return mean ROUGE-1/2/L F1 (0..1) of predictions against references, with stemming."""
+def rouge(
+    predictions: Sequence[str], references: Sequence[str | Sequence[str]]
+) -> dict[str, float]:
+    """Return mean ROUGE-1/2/L F1 (0..1) of predictions against references, with stemming.
+
+    A reference is one string, or a list of strings for an example with several references (as
+    DialogSum's test dialogues have three): that example scores against its best-matching reference,
+    chosen separately for each ROUGE type (rouge-score's RougeScorer.score_multi, the usual
+    multi-reference ROUGE).
+    """
     if len(predictions) != len(references):
         raise CourseError(
             f"rouge() got {len(predictions)} predictions but {len(references)} references; pass one of each per example."
         )
     if not predictions:
         raise CourseError("rouge() got no predictions; pass at least one prediction and reference.")
+    targets = [[ref] if isinstance(ref, str) else list(ref) for ref in references]
+    bad = [i for i, t in enumerate(targets) if not t or not all(isinstance(r, str) for r in t)]
+    if bad:
+        raise CourseError(
+            f"rouge() got {references[bad[0]]!r} as the reference of example {bad[0]}; pass a "
+            "string, or a non-empty list of strings when an example has several references."
+        )
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
-    scores = [scorer.score(ref, pred) for pred, ref in zip(predictions, references)]
+    scores = [scorer.score_multi(refs, pred) for pred, refs in zip(predictions, targets)]
     return {k: sum(s[k].fmeasure for s in scores) / len(scores) for k in ("rouge1", "rouge2", "rougeL")}
 
 
