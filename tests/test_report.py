@@ -5,17 +5,20 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from tutorial_lib import record
+from tutorial_lib import lesson_plan, record
 from tutorial_lib.report import markdown_table, write_report
 
 
 def test_record_then_write_report(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_REPORT_DIR", str(tmp_path))
-    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    monkeypatch.setenv("COURSE_PROFILE", "cpu")  # the plan's profile wins over the environment
     fig, ax = plt.subplots()
     ax.plot([1, 2])
     path = record(
-        "00_setup_and_tour", {"perplexity": 12.3456789}, tables={"sizes": [{"dtype": "fp32", "GB": 0.5}]}, figures={"probs": fig}
+        lesson_plan("00", "quick"),
+        {"perplexity": 12.3456789},
+        tables={"sizes": [{"dtype": "fp32", "GB": 0.5}]},
+        figures={"probs": fig},
     )
     saved = json.loads(path.read_text())
     assert saved["profile"] == "quick" and saved["numbers"]["perplexity"] == 12.3456789

@@ -1,6 +1,8 @@
 """The course runner and the command line, on a throw-away course folder with two tiny notebooks."""
 
 import json
+import re
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -14,7 +16,10 @@ from tutorial_lib.runner import find_notebooks, run_course
 def _course(tmp_path, second_cell):
     (tmp_path / "tutorial_lib").mkdir()
     (tmp_path / "notebooks").mkdir()
-    ok = new_notebook(cells=[new_code_cell("from tutorial_lib import record\nrecord('00_demo', {'answer': 42})")])
+    params = new_code_cell("profile = None", metadata={"tags": ["parameters"]})
+    ok = new_notebook(cells=[params, new_code_cell(
+        "from tutorial_lib import get_profile, record\n"
+        "record(get_profile(profile), {'answer': 42, 'profile': profile}, name='00_demo')")])
     bad = new_notebook(cells=[new_code_cell(second_cell)])
     nbformat.write(ok, tmp_path / "notebooks" / "00_demo.ipynb")
     nbformat.write(bad, tmp_path / "notebooks" / "01_other.ipynb")
@@ -24,9 +29,12 @@ def _course(tmp_path, second_cell):
 def test_run_course_writes_report_and_timings(tmp_path, monkeypatch):
     monkeypatch.chdir(_course(tmp_path, "x = 1"))
     monkeypatch.delenv("COURSE_REPORT_DIR", raising=False)
+    monkeypatch.setenv("COURSE_PROFILE", "cpu")  # the runner's profile reaches the notebook, not this
     report = run_course(profile="quick")
     assert report == tmp_path / "reports" / "quick" / "REPORT.md"
-    assert "| answer | 42 |" in report.read_text()
+    assert "| answer | 42 |" in report.read_text() and "| profile | quick |" in report.read_text()
+    executed = nbformat.read(tmp_path / "reports" / "quick" / "notebooks" / "00_demo.ipynb", 4)
+    assert executed.cells[1].source == "profile = 'quick'" and executed.metadata["course"]["profile"] == "quick"
     timings = json.loads((tmp_path / "reports" / "quick" / "timings.json").read_text())
     assert set(timings) == {"00_demo.ipynb", "01_other.ipynb"} and timings["00_demo.ipynb"]["status"] == "ok"
     assert (tmp_path / "reports" / "quick" / "notebooks" / "00_demo.ipynb").exists()
@@ -38,7 +46,7 @@ def test_a_failing_notebook_is_reported_and_kept(tmp_path, monkeypatch, capsys):
     assert main(["run", "01", "--profile", "quick"]) == 2
     assert "1 notebook(s) failed: 01_other.ipynb" in capsys.readouterr().err
     executed = nbformat.read(tmp_path / "reports" / "quick" / "notebooks" / "01_other.ipynb", 4)
-    assert executed.cells[0].outputs[0]["ename"] == "ValueError"  # the learner can read what went wrong
+    assert executed.cells[-1].outputs[0]["ename"] == "ValueError"  # the learner can read what went wrong
 
 
 def test_unknown_notebook_lists_the_lessons(tmp_path, monkeypatch):
@@ -49,5 +57,21 @@ def test_unknown_notebook_lists_the_lessons(tmp_path, monkeypatch):
 
 def test_report_command_rewrites_the_card(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("COURSE_REPORT_DIR", str(tmp_path))
-    assert main(["report"]) == 0
+    assert main(["report", "--profile", "quick"]) == 0
     assert "No lesson has recorded results yet" in (tmp_path / "REPORT.md").read_text()
+
+
+def test_the_notebook_parameter_beats_the_environment_in_a_real_lesson(monkeypatch):
+    """Lesson 00 run with profile quick while $COURSE_PROFILE says cpu: quick everywhere."""
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("COURSE_PROFILE", "cpu")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    report = run_course(["00"], profile="quick")
+    results = json.loads((report.parent / "results" / "00_setup_and_tour.json").read_text())
+    assert results["profile"] == "quick" and "profile `quick`" in report.read_text()
+    executed = nbformat.read(report.parent / "notebooks" / "00_setup_and_tour.ipynb", 4)
+    printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code"
+                      for o in c.get("outputs", []))
+    assert "quick profile" in printed and "cpu profile" not in printed
+    assert re.search(r"ok\s+profile\s+quick", printed)  # the doctor checked the plan, not the env

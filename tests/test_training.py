@@ -9,19 +9,28 @@ import pytest
 import torch
 from peft import get_peft_model
 
+from tutorial_lib import training
 from tutorial_lib.bench import bench_sft
+from tutorial_lib.data import load_data
 from tutorial_lib.errors import CourseError
 from tutorial_lib.memory import PeakMemory, state_mb
 from tutorial_lib.peft_methods import freeze, lora_config, prefix_tuning_config
 from tutorial_lib.profiles import get_profile
 from tutorial_lib.training import (
+    SUMMARY_TOKENS,
     RunResult,
     TrainConfig,
+    arithmetic_dataset,
+    chat_tokens,
     folder_mb,
     make_trainer,
+    mixed_dataset,
+    rouge_eval,
     save_atomic,
     sft_dataset,
+    summary_dataset,
     summary_prompt,
+    summary_token_budget,
     train,
 )
 
@@ -164,3 +173,215 @@ def test_saved_tensors_counts_activations_and_checkpointing_keeps_only_the_input
     assert plain.bytes == 240 and ckpt.bytes == 120 and plain.mb == 240 / 2**20
     y.sum().backward()  # recomputed in backward: the gradient is still exp(x) * exp(exp(x))
     torch.testing.assert_close(x.grad, torch.exp(x) * torch.exp(torch.exp(x)))
+
+
+# --- fitting examples to max_seq_len: the input gives way, never the target -----------------------
+
+SHORT = {
+    "dialogue": "#Person1#: Hi, Sam.\n#Person2#: Hello!",
+    "summary": "#Person1# and #Person2# greet.",
+}
+TURNS = [
+    f"#Person{1 + i % 2}#: This is turn number {i} of a long talk about the weather."
+    for i in range(40)
+]
+LONG_TALK = {"dialogue": "\n".join(TURNS), "summary": "They talk about the weather at length."}
+LONG_SUMMARY = {"dialogue": "\n".join(TURNS[:4]), "summary": "They talk about the weather. " * 20}
+FIT = 120  # tokens per example: the long talk must lose turns, the long summary cannot fit at all
+
+
+def targets(trainer) -> list[str]:
+    """The trained (labelled) tokens of each example the trainer kept, decoded."""
+    tok = trainer.processing_class
+    return [
+        tok.decode([t for t in ex["labels"] if t != -100]).strip() for ex in trainer.train_dataset
+    ]
+
+
+def test_summary_dataset_shortens_dialogues_by_whole_turns_and_drops_what_cannot_fit(tiny, capsys):
+    tok = tiny[1]
+    assert chat_tokens(tok, summary_prompt("x"), LONG_SUMMARY["summary"]) > FIT  # the summary alone
+    data = summary_dataset([SHORT, LONG_TALK, LONG_SUMMARY], tokenizer=tok, max_seq_len=FIT)
+    assert capsys.readouterr().out == (
+        f"Fitting 3 examples to max_seq_len={FIT} tokens: shortened 1 dialogue(s) by their last "
+        "turns, dropped 1 example(s) that cannot fit.\n"
+    )
+    assert (
+        data.num_rows == 2
+        and data[0] == sft_dataset([summary_prompt(SHORT["dialogue"])], [SHORT["summary"]])[0]
+    )
+    prompt, summary = data[1]["prompt"][0]["content"], data[1]["completion"][0]["content"]
+    kept = prompt.removeprefix(summary_prompt("")).split("\n")
+    assert (
+        summary == LONG_TALK["summary"]
+        and 0 < len(kept) < len(TURNS)
+        and kept == TURNS[: len(kept)]
+    )
+    assert chat_tokens(tok, prompt, summary) <= FIT  # fits, and one more turn would not:
+    assert chat_tokens(tok, summary_prompt("\n".join(TURNS[: len(kept) + 1])), summary) > FIT
+
+
+def test_fitted_examples_reach_the_trainer_with_their_whole_target(tiny, capsys):
+    model, tok = tiny
+    cut = {
+        "dialogue": "\n".join(TURNS[:3]),
+        "summary": "They talk about the weather. " * 4,
+    }  # 100 + 27 tokens
+    rows = [SHORT, LONG_TALK, cut]
+    cfg = TrainConfig(steps=1, batch_size=2, max_seq_len=FIT)
+    with tempfile.TemporaryDirectory() as tmp:
+        fitted = make_trainer(
+            copy.deepcopy(model),
+            tok,
+            summary_dataset(rows, tokenizer=tok, max_seq_len=FIT),
+            cfg,
+            tmp,
+        )
+        plain = make_trainer(copy.deepcopy(model), tok, summary_dataset(rows), cfg, tmp)
+    assert (
+        "shortened 2 dialogue(s) by their last turns, dropped 0 example(s)"
+        in capsys.readouterr().out
+    )
+    assert targets(fitted) == [f"{r['summary']}<|im_end|>" for r in rows]  # every target whole
+    assert all(len(ex["input_ids"]) <= FIT for ex in fitted.train_dataset)
+    # without fitting, trl cuts from the end: the long talk's prompt fills the row, so trl drops it
+    # silently; the third keeps only the start of its summary
+    short, third = targets(plain)
+    assert short == f"{SHORT['summary']}<|im_end|>"
+    assert cut["summary"].startswith(third) and len(third) < len(cut["summary"]) - 10
+
+
+def test_siblings_drop_rows_that_cannot_be_cut_and_print_nothing_when_all_fit(tiny, capsys):
+    tok = tiny[1]
+    problems = [
+        {"question": "What is 2 + 3?", "rationale": "2 + 3 = 5.\nThe answer is 5.", "answer": 5},
+        {
+            "question": "Add these numbers: " + " + ".join(["1"] * 80) + ".",
+            "rationale": "80.",
+            "answer": 80,
+        },
+    ]
+    assert (
+        arithmetic_dataset(problems, rationale=True, tokenizer=tok, max_seq_len=FIT).num_rows == 1
+    )
+    assert (
+        "shortened 0 dialogue(s) by their last turns, dropped 1 example(s)"
+        in capsys.readouterr().out
+    )
+    questions = [{"instruction": "Name a colour.", "input": "", "response": "Blue."}]
+    mixed = mixed_dataset([SHORT, LONG_TALK], questions, tokenizer=tok, max_seq_len=FIT)
+    assert mixed.num_rows == 3 and "Fitting 3 examples" in capsys.readouterr().out
+    assert summary_dataset([SHORT], tokenizer=tok, max_seq_len=FIT).num_rows == 1
+    assert capsys.readouterr().out == ""  # nothing to report
+
+
+def test_fitting_errors(tiny):
+    with pytest.raises(CourseError, match="both tokenizer= and max_seq_len="):
+        summary_dataset([SHORT], max_seq_len=FIT)
+    with pytest.raises(
+        CourseError, match="None of the 1 examples fits max_seq_len=20.*raise max_seq_len"
+    ):
+        summary_dataset([SHORT], tokenizer=tiny[1], max_seq_len=20)
+
+
+# --- evaluation: token budget from the data, multi-reference ROUGE, columns checked first -------
+
+
+def cats(n: int) -> str:
+    """A reference of exactly n tokens for the course tokenizer (' cat' is one token)."""
+    return " cat" * n
+
+
+def test_summary_token_budget_is_the_95th_percentile_of_reference_lengths(tiny):
+    tok = tiny[1]
+    assert len(tok(cats(60), add_special_tokens=False).input_ids) == 60
+    rows = [{"dialogue": "d", "summary": cats(n)} for n in range(60, 80)]  # 20 references, 60..79
+    assert summary_token_budget(tok, rows) == 78  # nearest rank: the 19th of 20 (ceil(0.95 * 20))
+    assert summary_token_budget(tok, rows, quantile=1.0) == 79
+    assert summary_token_budget(tok, rows, ceiling=70) == 70
+    short = [
+        {"dialogue": "d", "references": [cats(10), cats(30)]}
+    ]  # every reference of a row counts
+    assert (
+        summary_token_budget(tok, short) == SUMMARY_TOKENS
+        and summary_token_budget(tok, short, floor=1) == 30
+    )
+    course = load_data("dialogsum")["test"]  # the course's own data keeps its budget of 48
+    assert (
+        summary_token_budget(tok, course, floor=1) == 38
+        and summary_token_budget(tok, course) == SUMMARY_TOKENS
+    )
+    with pytest.raises(CourseError, match="0 < quantile <= 1"):
+        summary_token_budget(tok, rows, quantile=95)
+
+
+def fake_generate(summaries: list[str], calls: list[dict]):
+    """A stand-in for generate() that records its arguments and returns fixed summaries."""
+
+    def generate(model, tokenizer, prompts, **kwargs):
+        calls.append({"prompts": prompts, **kwargs})
+        return summaries[: len(prompts)]
+
+    return generate
+
+
+def test_rouge_eval_scores_against_every_reference_with_the_data_budget(tiny, monkeypatch):
+    calls: list[dict] = []
+    monkeypatch.setattr(training, "generate", fake_generate(["the cat sat", "the cat sat"], calls))
+    rows = [
+        {
+            "dialogue": "#Person1#: A cat?",
+            "summary": "a cat sat down",
+            "references": ["a cat sat down", "the cat"],
+        },
+        {
+            "dialogue": "#Person1#: The mat?",
+            "summary": "the cat sat on the mat",
+            "references": ["the cat sat on the mat"],
+        },
+    ]
+    profile = get_profile("cpu")
+    scores, summaries = rouge_eval(tiny[0], tiny[1], rows, profile)
+    assert summaries == ["the cat sat", "the cat sat"]
+    assert scores["rouge1"] == pytest.approx((4 / 5 + 2 / 3) / 2)  # the best reference: "the cat"
+    assert calls[0]["max_new_tokens"] == min(profile.max_new_tokens, SUMMARY_TOKENS)
+    long = [{**rows[0], "references": [cats(100)]}]
+    rouge_eval(tiny[0], tiny[1], long, get_profile("cpu", max_new_tokens=128))
+    assert calls[1]["max_new_tokens"] == 100  # the data's own length, under the profile's cap
+
+
+def test_rouge_eval_checks_columns_before_generating(tiny, monkeypatch):
+    calls: list[dict] = []
+    monkeypatch.setattr(training, "generate", fake_generate([], calls))
+    with pytest.raises(
+        CourseError, match="no 'summary' column.*they have \\['dialogue', 'topic'\\]"
+    ):
+        rouge_eval(
+            tiny[0],
+            tiny[1],
+            [{"dialogue": "#Person1#: Hi.", "topic": "greeting"}],
+            get_profile("quick"),
+        )
+    with pytest.raises(
+        CourseError, match="rouge_eval\\(\\) needs the column\\(s\\) \\['dialogue'\\]"
+    ):
+        rouge_eval(
+            tiny[0], tiny[1], [{"text": "Hi.", "summary": "A greeting."}], get_profile("quick")
+        )
+    with pytest.raises(
+        CourseError, match="arithmetic_accuracy\\(\\) needs the column\\(s\\) \\['answer'\\]"
+    ):
+        training.arithmetic_accuracy(
+            tiny[0], tiny[1], [{"question": "1 + 1?"}], max_new_tokens=8, batch_size=1
+        )
+    with pytest.raises(
+        CourseError, match="general_eval\\(\\) needs the column\\(s\\) \\['input'\\]"
+    ):
+        training.general_eval(
+            tiny[0],
+            tiny[1],
+            ["Text."],
+            [{"instruction": "Hi", "response": "Hello"}],
+            get_profile("quick"),
+        )
+    assert calls == []  # nothing was generated

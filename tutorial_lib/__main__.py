@@ -1,4 +1,4 @@
-"""Command line: `python -m tutorial_lib doctor | run [NOTEBOOK ...] [--profile P] | report`."""
+"""Command line: `python -m tutorial_lib doctor | plan | run [NOTEBOOK ...] [--profile P] | report`."""
 
 from __future__ import annotations
 
@@ -13,10 +13,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tutorial_lib", description="LLM Fine-Tuning, Hands-On: the course's tools.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("doctor", help="check packages, device, profile, model and datasets")
+    plan = sub.add_parser("plan", help="print each lesson's sizes, data and memory; exit 1 if one does not fit")
+    plan.add_argument("--profile", help="quick | cpu | gpu (default: $COURSE_PROFILE, else auto)")
+    plan.add_argument("--lesson", action="append", help="a lesson number, e.g. 03 (repeatable; default: all)")
+    plan.add_argument("--source", default="local", help="local (the course data) or hub (the public sets)")
     run = sub.add_parser("run", help="execute notebooks headless and write reports/<profile>/")
     run.add_argument("notebooks", nargs="*", help="notebooks to run, by file name or number prefix (default: all)")
     run.add_argument("--profile", help="quick | cpu | gpu (default: $COURSE_PROFILE, else auto)")
     run.add_argument("--inplace", action="store_true", help="also write the executed notebooks back to notebooks/")
+    run.add_argument("--dry-run", action="store_true", help="the profile's code path on a CPU: tiny model, one step")
     rep = sub.add_parser("report", help="(re)write the report card from recorded results")
     rep.add_argument("--profile", help="whose report: quick | cpu | gpu")
     args = parser.parse_args(argv)
@@ -25,14 +30,20 @@ def main(argv: list[str] | None = None) -> int:
             from .doctor import doctor
 
             return 0 if doctor() else 1
+        if args.command == "plan":
+            from .plans import print_plan
+            from .profiles import get_profile
+
+            return 0 if print_plan(get_profile(args.profile, need_device=False).name, args.lesson, args.source) else 1
         if args.command == "run":
             from .runner import run_course
 
-            run_course(args.notebooks, args.profile, args.inplace)
+            run_course(args.notebooks, args.profile, args.inplace, args.dry_run)
             return 0
+        from .profiles import get_profile
         from .report import report_dir, write_report
 
-        print(write_report(report_dir(args.profile)))
+        print(write_report(report_dir(get_profile(args.profile, need_device=False).name)))
         return 0
     except CourseError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -18,6 +18,7 @@ from .data import load_data
 from .generation import generate
 from .models import DEFAULT_MODEL, load_model, tiny_model
 from .ppo import PPOTrainer
+from .profiles import get_profile
 from .report import record
 from .reward import load_reward_model
 from .rlhf import PPOConfig
@@ -149,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label:<13} {r[part]:7.2f} s  {r[part] / r['step_s']:5.1%}")
         print(f"{'whole step':<13} {r['step_s']:7.2f} s  (mean response {r['response_tokens']:.1f} tokens)")
         if not args.tiny:
-            record("bench_ppo", numbers={"steps": args.steps, "batch size": args.batch_size, **r})
+            record(get_profile(), {"steps": args.steps, "batch size": args.batch_size, **r},
+                   name="bench_ppo")
         return 0
     if args.which == "sft":
         r = bench_sft(args.steps, args.batch_size, args.tiny)
@@ -159,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ratio: {r['ratio']:.2f}x (target >= 0.95x: the helper adds no overhead)")
         print(f"packed rows of {256 * args.batch_size} tokens: {r['packed']:7.1f} tokens/s, {r['packing_gain']:.2f}x unpacked")
         if not args.tiny:  # the report card of the current profile shows the ratio beside the lessons
-            record("bench_sft", numbers={"steps": args.steps, "batch size": args.batch_size, **r})
+            record(get_profile(), {"steps": args.steps, "batch size": args.batch_size, **r},
+                   name="bench_sft")
         return 0
     r = bench_generation(args.prompts, args.new_tokens, args.batch_size)
     print(f"{r['prompts']} prompts, {args.new_tokens} new tokens max, greedy, {torch.get_num_threads()} threads")

@@ -10,10 +10,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 import torch
 
-from .data import DATA_DIR, SCHEMAS, SPLITS
+from .data import SCHEMAS, SPLITS, data_dir
 from .errors import CourseError
 from .models import BUNDLED_INSTALL, DEFAULT_MODEL, bundled_gguf, cached_path, hub_offline, is_checkpoint
-from .profiles import get_profile
+from .profiles import Profile, get_profile
 
 PACKAGES = ["torch", "transformers", "trl", "peft", "datasets", "accelerate", "bitsandbytes", "deepspeed", "gguf", "rouge-score"]
 
@@ -28,8 +28,8 @@ class Check:
     fix: str = ""  # what to do when it is not in order
 
 
-def checks() -> list[Check]:
-    """Return the doctor's checks of packages, device, profile, model and datasets."""
+def checks(profile: str | Profile | None = None) -> list[Check]:
+    """Return the doctor's checks of packages, device, `profile` (a name or plan), model and datasets."""
     found = [Check("python", True, platform.python_version())]
     for name in PACKAGES:
         try:
@@ -40,10 +40,11 @@ def checks() -> list[Check]:
     device = torch.cuda.get_device_name(0) if cuda else f"CPU only, {os.cpu_count()} cores"
     found.append(Check("device", True, device))
     try:
-        profile = get_profile()
-        found.append(Check("profile", True, f"{profile.name} (model {profile.model}, {profile.dtype} on {profile.device})"))
+        chosen = profile if isinstance(profile, Profile) else get_profile(profile)
+        found.append(Check("profile", True, f"{chosen.name} (model {chosen.model}, "
+                                            f"{chosen.torch_dtype} on {chosen.device})"))
     except CourseError as e:
-        found.append(Check("profile", False, os.environ.get("COURSE_PROFILE", ""), str(e)))
+        found.append(Check("profile", False, str(profile or ""), str(e)))
     cached, gguf = cached_path(DEFAULT_MODEL), bundled_gguf(DEFAULT_MODEL)
     if is_checkpoint(cached):
         found.append(Check("model", True, f"{DEFAULT_MODEL} cached at {cached}"))
@@ -61,10 +62,10 @@ def checks() -> list[Check]:
         )
     )
     for name in SCHEMAS:
-        present = all((DATA_DIR / name / f"{s}.jsonl").exists() for s in SPLITS)
+        present = all((data_dir() / name / f"{s}.jsonl").exists() for s in SPLITS)
         found.append(
             Check(
-                f"data:{name}", present, str(DATA_DIR / name) if present else "missing", "python -m tutorial_lib.build_datasets"
+                f"data:{name}", present, str(data_dir() / name) if present else "missing", "python -m tutorial_lib.build_datasets"
             )
         )
     found.append(
@@ -73,9 +74,9 @@ def checks() -> list[Check]:
     return found
 
 
-def doctor() -> bool:
+def doctor(profile: str | Profile | None = None) -> bool:
     """Return True if nothing the course needs is missing, after printing one line per check."""
-    results = checks()
+    results = checks(profile)
     for c in results:
         print(f"{'ok ' if c.ok else 'MISSING'} {c.name:<20} {c.detail}" + ("" if c.ok else f"\n        fix: {c.fix}"))
     bad = [c for c in results if not c.ok]

@@ -10,7 +10,9 @@ from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from .errors import CourseError
-from .profiles import get_profile
+
+DEFAULT_BATCH = 8  # prompts per batch when the caller passes none (lessons pass their plan's)
+DEFAULT_NEW_TOKENS = 64  # new tokens per answer when the caller passes none
 
 Prompt = str | list[dict[str, str]]  # plain text, or chat messages [{"role": ..., "content": ...}]
 
@@ -60,9 +62,8 @@ def generate(
     """
     if isinstance(prompts, str):
         raise CourseError("generate() takes a list of prompts; wrap a single prompt in a list: generate(model, tok, [prompt]).")
-    profile = get_profile()
-    max_new_tokens = max_new_tokens or profile.max_new_tokens
-    batch_size = batch_size or profile.batch_size
+    max_new_tokens = max_new_tokens or DEFAULT_NEW_TOKENS
+    batch_size = batch_size or DEFAULT_BATCH
     texts = [chat_text(tokenizer, p, system) if chat else p for p in prompts]
     stopping = {"stop_strings": list(stop), "tokenizer": tokenizer} if stop else {}
     sampling = dict(do_sample=True, temperature=temperature, top_k=top_k or 0, top_p=top_p or 1.0) if do_sample else {}

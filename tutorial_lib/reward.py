@@ -27,7 +27,7 @@ from .errors import CourseError
 from .generation import generate
 from .memory import release_memory
 from .models import cache_dir, count_parameters, is_checkpoint
-from .profiles import Profile
+from .plans import LessonPlan, lesson_plan, measured_minutes
 from .pvp import load_classifier
 from .training import RunResult, TrainConfig, conversation, run_trainer, save_atomic, trainer_args
 
@@ -80,7 +80,7 @@ def bradley_terry_loss(chosen_rewards: torch.Tensor, rejected_rewards: torch.Ten
 
 
 def load_reward_model(
-    name_or_path: str, dtype: torch.dtype = torch.float32, device: str | None = None
+    name_or_path: str, dtype: torch.dtype = torch.float32, device: str = "cpu"
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Return (reward model, tokenizer): the backbone with a new scalar head (num_labels=1), pad_token_id set."""
     return load_classifier(name_or_path, 1, dtype=dtype, device=device)
@@ -188,26 +188,34 @@ def train_reward_model(
     return result
 
 
-def reward_train_config(profile: Profile) -> TrainConfig:
-    """Return lesson 06's reward-model budget for `profile`: train_steps steps of 2 * train_batch_size pairs, lr 3e-5."""
-    return TrainConfig.from_profile(profile, batch_size=2 * profile.train_batch_size, lr=3e-5)
+def reward_train_config(plan: LessonPlan) -> TrainConfig:
+    """Return lesson 06's reward-model budget: the plan's steps of its pairs_per_step pairs, lr 3e-5."""
+    return TrainConfig.from_profile(plan, batch_size=plan.sizes.pairs_per_step, lr=3e-5)
 
 
-def lesson_reward_model(profile: Profile) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Return (reward model, tokenizer) as lesson 06 trained it in `profile`: loaded if saved, else trained and saved now."""
-    folder = reward_model_dir(profile.name)
+def lesson_reward_model(plan: LessonPlan) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Return (reward model, tokenizer) as lesson 06 trains it for `plan`'s profile.
+
+    Loaded if lesson 06 saved one on this machine; else (a fresh Colab runtime) trained now, as lesson
+    06 does, and saved for next time."""
+    plan06 = lesson_plan("06", plan, verbose=False)
+    folder = reward_model_dir(plan06)
     if not is_checkpoint(folder):
-        print(f"No reward model saved for the {profile.name} profile yet: training it as lesson 06 does.")
-        cfg = reward_train_config(profile)
-        model, tokenizer = load_reward_model(profile.model, device=profile.device)
-        train_reward_model(model, tokenizer, load_data("preferences")["train"].select(range(cfg.steps * cfg.batch_size)), cfg)
+        minutes = measured_minutes("06", plan06.name)
+        cost = f" (lesson 06 took {minutes:.0f} min in all)" if minutes else ""
+        print(f"No reward model saved for the {plan06.name} profile yet: training it as lesson 06 "
+              f"does, {plan06.train_steps} steps{cost}.")
+        cfg = reward_train_config(plan06)
+        model, tokenizer = load_reward_model(plan06.model, device=plan06.device)
+        rows = load_data("preferences", source=plan06.source)["train"]
+        train_reward_model(model, tokenizer, rows.select(range(cfg.steps * cfg.batch_size)), cfg)
         save_reward_model(model, tokenizer, folder)
-    return load_reward_model(str(folder), device=profile.device)
+    return load_reward_model(str(folder), device=plan06.device)
 
 
-def reward_model_dir(profile: str) -> Path:
-    """Return the folder where lesson 06 keeps the reward model it trained in `profile`, for lesson 07 to load."""
-    return cache_dir() / "reward_models" / profile
+def reward_model_dir(plan: LessonPlan) -> Path:
+    """Return the folder where lesson 06 keeps the reward model it trained for `plan`'s profile."""
+    return cache_dir() / "reward_models" / (plan.name + ("-dry-run" if plan.dry_run else ""))
 
 
 def save_reward_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, folder: str | Path) -> Path:

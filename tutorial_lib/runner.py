@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -32,28 +31,52 @@ def find_notebooks(names: list[str] | None = None) -> list[Path]:
     return chosen
 
 
-def execute(notebook: Path, output: Path, timeout: int = 1800) -> float:
-    """Return the seconds it took to execute `notebook` headless and save the executed copy to `output`."""
+INJECTED = "injected-parameters"  # the tag of the cell the runner adds after the parameters cell
+
+
+def inject_parameters(nb: nbformat.NotebookNode, parameters: dict) -> None:
+    """Add a cell setting `parameters` right after the cell tagged `parameters` (else first), as papermill does."""
+    tags = [c.get("metadata", {}).get("tags", []) for c in nb.cells]
+    at = next((i + 1 for i, t in enumerate(tags) if "parameters" in t), 0)
+    source = "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
+    nb.cells.insert(at, nbformat.v4.new_code_cell(source, metadata={"tags": [INJECTED]}))
+
+
+def without_injected(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return `nb` without the runner's injected-parameters cell (how a committed notebook is kept)."""
+    nb.cells = [c for c in nb.cells if INJECTED not in c.get("metadata", {}).get("tags", [])]
+    return nb
+
+
+def execute(notebook: Path, output: Path, parameters: dict | None = None, timeout: int = 1800) -> float:
+    """Return the seconds it took to execute `notebook` with `parameters`, saving the executed copy to `output`."""
     nb = nbformat.read(notebook, as_version=4)
+    if parameters:
+        inject_parameters(nb, parameters)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}})
     start = time.perf_counter()
     try:
         client.execute()
     finally:  # a failed notebook is still saved, with the error in its cell, for the learner to read
+        seconds = time.perf_counter() - start
+        nb.metadata["course"] = {**(parameters or {}), "wall_s": round(seconds, 1)}
         output.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(output, nbformat.writes(nb))
-    return time.perf_counter() - start
+    return seconds
 
 
-def run_course(names: list[str] | None = None, profile: str | None = None, inplace: bool = False) -> Path:
+def run_course(
+    names: list[str] | None = None, profile: str | None = None, inplace: bool = False, dry_run: bool = False
+) -> Path:
     """Return the report card's path after executing the chosen notebooks in `profile`.
 
+    The profile reaches each notebook as its `profile` parameter (and dry_run as `dry_run`).
     inplace=True also writes each executed notebook back over notebooks/ (how the committed outputs are made).
     """
-    prof = get_profile(profile)
-    out = project_root() / "reports" / prof.name
-    os.environ["COURSE_PROFILE"] = prof.name  # the kernels inherit these
-    os.environ["COURSE_REPORT_DIR"] = str(out)
+    prof = get_profile(profile, need_device=not dry_run)
+    out = project_root() / "reports" / (prof.name + ("-dry-run" if dry_run else ""))
+    parameters = {"profile": prof.name, **({"dry_run": True} if dry_run else {})}
+    os.environ["COURSE_REPORT_DIR"] = str(out)  # the kernels inherit it: where record() writes
     notebooks = find_notebooks(names)
     timings_file = out / "timings.json"
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
@@ -63,10 +86,10 @@ def run_course(names: list[str] | None = None, profile: str | None = None, inpla
         executed = out / "notebooks" / nb.name
         start = time.perf_counter()
         try:
-            seconds = execute(nb, executed)
+            seconds = execute(nb, executed, parameters)
             status = "ok"
             if inplace:
-                shutil.copyfile(executed, nb)
+                write_atomic(nb, nbformat.writes(without_injected(nbformat.read(executed, as_version=4))))
         except CellExecutionError as e:
             seconds, status = time.perf_counter() - start, "failed"
             failed.append(nb.name)

@@ -6,6 +6,7 @@ so lessons 03-05 compare methods on the same task, data, budget and metric.
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 import time
@@ -21,6 +22,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase, Trainer, Trai
 from transformers.trainer_callback import PrinterCallback
 from trl import SFTConfig, SFTTrainer
 
+from .data import require_columns, row_columns
 from .errors import CourseError
 from .generation import generate
 from .memory import PeakMemory, release_memory, state_mb
@@ -29,7 +31,7 @@ from .models import count_parameters
 from .profiles import Profile
 
 SUMMARY_INSTRUCTION = "Summarize this dialogue in one sentence."
-SUMMARY_TOKENS = 48  # generated tokens per summary: the longest reference is one sentence of about 35 tokens
+SUMMARY_TOKENS = 48  # the least summary budget; the course's references: <= 44 tokens, p95 38-39
 
 
 @dataclass
@@ -46,18 +48,21 @@ class TrainConfig:
     weight_decay: float = 0.0  # AdamW weight decay
     seed: int = 0  # data order and any random initialisation
     device: str = "cpu"  # "cpu" or "cuda"
-    bf16: bool = False  # bfloat16 autocast (GPU profile)
+    bf16: bool = False  # bfloat16 mixed precision (GPUs with bf16 units: A100, L4, H100)
+    fp16: bool = False  # float16 mixed precision with loss scaling, fp32 master weights (T4, V100)
     deepspeed: str | None = None  # DeepSpeed JSON config (configs/zero*.json) for multi-process runs; see sft_launch
 
     @classmethod
     def from_profile(cls, profile: Profile, **overrides) -> TrainConfig:
-        """Return the profile's training budget, with keyword overrides."""
+        """Return the profile's (or plan's) training budget and precision, with keyword overrides."""
+        mode = profile.train_precision
         base = dict(
             steps=profile.train_steps,
             batch_size=profile.train_batch_size,
             max_seq_len=profile.max_seq_len,
             device=profile.device,
-            bf16=profile.dtype == "bfloat16",
+            bf16=mode == "bf16",
+            fp16=mode == "fp16",
         )
         return cls(**{**base, **overrides})
 
@@ -139,22 +144,130 @@ def instruction_prompt(row: dict) -> str:
     return f"{row['instruction']}\n\n{row['input']}".strip()
 
 
-def summary_dataset(rows: Dataset | Sequence[dict]) -> Dataset:
-    """Return dialogsum rows as prompt-completion records."""
-    return sft_dataset([summary_prompt(r["dialogue"]) for r in rows], [r["summary"] for r in rows])
+def chat_tokens(tokenizer: PreTrainedTokenizerBase, prompt: str, response: str) -> int:
+    """Return the tokens of one prompt-completion example as trl sees it (chat template and all)."""
+    chat = conversation(prompt, response)
+    return len(tokenizer.apply_chat_template(chat, tokenize=True, return_dict=True)["input_ids"])
 
 
-def arithmetic_dataset(rows: Dataset | Sequence[dict], rationale: bool) -> Dataset:
-    """Return arithmetic problems as prompt-completion records, answered step by step or with the answer only."""
+def fit_dialogue(
+    tokenizer: PreTrainedTokenizerBase, dialogue: str, summary: str, max_seq_len: int
+) -> str | None:
+    """Return the longest run of `dialogue`'s first turns (lines) whose summary example fits.
+
+    The example is summary_prompt(turns) + `summary` in the chat template, at most max_seq_len
+    tokens. Returns `dialogue` itself when it fits whole, None when not even its first turn does
+    (the summary alone is too long, or that turn is).
+    """
+    turns = dialogue.split("\n")
+
+    def fits(n: int) -> bool:
+        return chat_tokens(tokenizer, summary_prompt("\n".join(turns[:n])), summary) <= max_seq_len
+
+    if fits(len(turns)):
+        return dialogue
+    best, high = 0, len(turns) - 1  # the answer lies in [best, high]; best = 0: no turn fits
+    while best < high:
+        middle = (best + high + 1) // 2
+        if fits(middle):
+            best = middle
+        else:
+            high = middle - 1
+    return "\n".join(turns[:best]) if best else None
+
+
+# one training example before fitting: (prompt, response, the dialogue of a summary prompt or None)
+Example = tuple[str, str, str | None]
+
+
+def fit_examples(
+    examples: Sequence[Example], tokenizer: PreTrainedTokenizerBase | None, max_seq_len: int | None
+) -> tuple[list[str], list[str]]:
+    """Return (prompts, responses) of the examples that fit max_seq_len tokens, dialogues shortened.
+
+    trl truncates a prompt + completion longer than max_length from the end, which cuts the
+    completion, the only tokens trained on. Here the input gives way instead: a dialogue loses
+    whole turns from its end until its example fits (fit_dialogue); an example that still cannot fit
+    (its summary alone is too long), or whose prompt cannot be cut (a question, an instruction), is
+    dropped. Prints one line with the counts when any. Without a tokenizer, every example is kept.
+    """
+    if tokenizer is None and max_seq_len is None:
+        return [e[0] for e in examples], [e[1] for e in examples]
+    if tokenizer is None or max_seq_len is None:
+        raise CourseError("Pass both tokenizer= and max_seq_len= to fit examples, or neither.")
+    prompts, responses, shortened = [], [], 0
+    for prompt, response, dialogue in examples:
+        if dialogue is not None:
+            cut = fit_dialogue(tokenizer, dialogue, response, max_seq_len)
+            if cut is None:
+                continue
+            shortened += cut != dialogue
+            prompt = summary_prompt(cut)
+        elif chat_tokens(tokenizer, prompt, response) > max_seq_len:
+            continue
+        prompts.append(prompt)
+        responses.append(response)
+    dropped = len(examples) - len(prompts)
+    if examples and not prompts:  # (no examples at all: sft_dataset says the set is empty)
+        raise CourseError(
+            f"None of the {len(examples)} examples fits max_seq_len={max_seq_len} tokens, even "
+            "with its dialogue cut to one turn; raise max_seq_len (e.g. to 512)."
+        )
+    if shortened or dropped:
+        print(
+            f"Fitting {len(examples)} examples to max_seq_len={max_seq_len} tokens: shortened "
+            f"{shortened} dialogue(s) by their last turns, dropped {dropped} example(s) that "
+            "cannot fit."
+        )
+    return prompts, responses
+
+
+def summary_examples(rows: Dataset | Sequence[dict]) -> list[Example]:
+    """Return dialogsum rows as examples: summary prompt, summary, and the dialogue to fit."""
+    return [(summary_prompt(r["dialogue"]), r["summary"], r["dialogue"]) for r in rows]
+
+
+def summary_dataset(
+    rows: Dataset | Sequence[dict],
+    *,
+    tokenizer: PreTrainedTokenizerBase | None = None,
+    max_seq_len: int | None = None,
+) -> Dataset:
+    """Return dialogsum rows as prompt-completion records, fitted to max_seq_len if given."""
+    return sft_dataset(*fit_examples(summary_examples(rows), tokenizer, max_seq_len))
+
+
+def arithmetic_dataset(
+    rows: Dataset | Sequence[dict],
+    rationale: bool,
+    *,
+    tokenizer: PreTrainedTokenizerBase | None = None,
+    max_seq_len: int | None = None,
+) -> Dataset:
+    """Return arithmetic problems as prompt-completion records: step by step, or the answer only.
+
+    Given a tokenizer and max_seq_len, problems too long to fit are dropped (a question is not cut).
+    """
     responses = [r["rationale"] if rationale else f"The answer is {r['answer']}." for r in rows]
-    return sft_dataset([r["question"] for r in rows], responses)
+    examples = [(r["question"], response, None) for r, response in zip(rows, responses)]
+    return sft_dataset(*fit_examples(examples, tokenizer, max_seq_len))
 
 
-def mixed_dataset(summaries: Sequence[dict], instructions: Sequence[dict], seed: int = 0) -> Dataset:
-    """Return dialogsum and instructions rows as one shuffled prompt-completion set (FLAN's multi-task mixing)."""
-    prompts = [summary_prompt(r["dialogue"]) for r in summaries] + [instruction_prompt(r) for r in instructions]
-    responses = [r["summary"] for r in summaries] + [r["response"] for r in instructions]
-    return sft_dataset(prompts, responses).shuffle(seed=seed)
+def mixed_dataset(
+    summaries: Sequence[dict],
+    instructions: Sequence[dict],
+    seed: int = 0,
+    *,
+    tokenizer: PreTrainedTokenizerBase | None = None,
+    max_seq_len: int | None = None,
+) -> Dataset:
+    """Return dialogsum and instructions rows as one shuffled prompt-completion set (FLAN's mixing).
+
+    Given a tokenizer and max_seq_len, dialogues are fitted and instructions too long are dropped.
+    """
+    tasks = [(instruction_prompt(r), r["response"], None) for r in instructions]
+    examples = summary_examples(summaries) + tasks
+    return sft_dataset(*fit_examples(examples, tokenizer, max_seq_len)).shuffle(seed=seed)
 
 
 # --- measuring ------------------------------------------------------------------------------------------
@@ -210,6 +323,7 @@ def trainer_args(cfg: TrainConfig, output_dir: str, gradient_checkpointing: bool
         use_cpu=cfg.device == "cpu",
         deepspeed=cfg.deepspeed,
         bf16=cfg.bf16,  # trl's default would turn bf16 on, even on a CPU without bf16 units
+        fp16=cfg.fp16,
         dataloader_num_workers=0,
         include_num_input_tokens_seen="non_padding",
         disable_tqdm=True,  # run_trainer() shows its own bar with the loss
@@ -283,27 +397,82 @@ def train(
 # --- evaluation -----------------------------------------------------------------------------------------
 
 
+def reference_lists(rows: Dataset | Sequence[dict]) -> list[list[str]]:
+    """Return each row's reference summaries: its 'references' list, else its one 'summary'."""
+    columns = row_columns(rows)
+    if "references" not in columns and "summary" not in columns:
+        raise CourseError(
+            f"The rows have no 'summary' column (a reference summary per dialogue) to score "
+            f"against; they have {columns}. Use dialogsum rows (load_data('dialogsum')['test']), "
+            "or rename your reference column: ds = ds.rename_column('old', 'summary')."
+        )
+    key = "references" if "references" in columns else "summary"
+    values = rows[key] if isinstance(rows, Dataset) else [r[key] for r in rows]
+    return [[v] if isinstance(v, str) else list(v) for v in values]
+
+
+def summary_token_budget(
+    tokenizer: PreTrainedTokenizerBase,
+    rows: Dataset | Sequence[dict],
+    quantile: float = 0.95,
+    floor: int = SUMMARY_TOKENS,
+    ceiling: int = 256,
+) -> int:
+    """Return the tokens to generate per summary of `rows`: a quantile of their references' lengths.
+
+    The nearest-rank quantile over every reference of every row (at least that share of references
+    fits), clamped to [floor, ceiling]. The floor, SUMMARY_TOKENS = 48, was the course's fixed
+    budget: its own references are at most 44 tokens (95th percentile 39 in train, 38 in test),
+    so its numbers stay as they were, while data with longer references (real DialogSum's run
+    past 48 tokens now and then) gets its own 95th percentile. Only the set's length distribution
+    is read, never one row's length.
+    """
+    if not 0 < quantile <= 1 or floor > ceiling:
+        got = f"quantile={quantile}, floor={floor}, ceiling={ceiling}"
+        raise CourseError(f"The budget needs 0 < quantile <= 1 and floor <= ceiling ({got}).")
+    texts = [ref for refs in reference_lists(rows) for ref in refs]
+    lengths = sorted(len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"])
+    rank = max(math.ceil(quantile * len(lengths)), 1)
+    return max(floor, min(ceiling, lengths[rank - 1]))
+
+
 def summarize(
     model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, rows: Dataset | Sequence[dict], profile: Profile, **kwargs
 ) -> list[str]:
-    """Return the model's greedy summaries of `rows`' dialogues."""
+    """Return the model's greedy summaries of `rows`' dialogues.
+
+    Unless max_new_tokens is passed, a summary may take min(profile.max_new_tokens,
+    summary_token_budget(rows)) tokens; SUMMARY_TOKENS for rows without reference summaries.
+    """
+    require_columns(rows, ["dialogue"], "summarize()")
+    if "max_new_tokens" not in kwargs:
+        has_references = {"references", "summary"} & set(row_columns(rows))
+        budget = summary_token_budget(tokenizer, rows) if has_references else SUMMARY_TOKENS
+        kwargs["max_new_tokens"] = min(profile.max_new_tokens, budget)
     prompts = [summary_prompt(r["dialogue"]) for r in rows]
-    kwargs = {"max_new_tokens": min(profile.max_new_tokens, SUMMARY_TOKENS), "batch_size": profile.batch_size, **kwargs}
+    kwargs = {"batch_size": profile.batch_size, **kwargs}
     return list(generate(model, tokenizer, prompts, chat=True, **kwargs))
 
 
 def rouge_eval(
     model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, rows: Dataset | Sequence[dict], profile: Profile
 ) -> tuple[dict[str, float], list[str]]:
-    """Return (ROUGE-1/2/L F1 of greedy summaries against the references, the summaries)."""
+    """Return (ROUGE-1/2/L F1 of greedy summaries against the references, the summaries).
+
+    Each summary scores against all its row's references (multi-reference ROUGE: the best-matching
+    one, by rouge-score's RougeScorer.score_multi). The rows' columns are checked before generating.
+    """
+    require_columns(rows, ["dialogue"], "rouge_eval()")
+    references = reference_lists(rows)
     summaries = summarize(model, tokenizer, rows, profile)
-    return rouge(summaries, [r["summary"] for r in rows]), summaries
+    return rouge(summaries, references), summaries
 
 
 def general_eval(
     model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], questions: Sequence[dict], profile: Profile
 ) -> tuple[dict[str, float], list[str]]:
     """Return ({"general ppl", "instructions EM"}, the answers): what fine-tuning on one task may cost elsewhere."""
+    require_columns(questions, ["instruction", "input", "response"], "general_eval()")
     prompts = [instruction_prompt(q) for q in questions]
     answers = list(generate(model, tokenizer, prompts, chat=True, max_new_tokens=32, batch_size=profile.batch_size))
     ppl = perplexity(model, tokenizer, texts)
@@ -319,6 +488,7 @@ def arithmetic_accuracy(
     batch_size: int,
 ) -> tuple[float, list[str]]:
     """Return (accuracy of the answers read from greedy generations, the generations) on arithmetic problems."""
+    require_columns(rows, ["question", "answer"], "arithmetic_accuracy()")
     texts = list(generate(model, tokenizer, [r["question"] for r in rows], max_new_tokens=max_new_tokens, batch_size=batch_size))
     return accuracy([extract_answer(t) for t in texts], [r["answer"] for r in rows]), texts
 

@@ -1,0 +1,449 @@
+"""Lesson plans: each lesson's sizes for a profile, declared once, checked against data and memory.
+
+A notebook starts with `plan = lesson_plan("03", profile)`; every size it uses comes from the plan,
+and every helper it calls receives the plan (or a number from it), never the environment.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import torch
+
+from .data import hub_rows, local_rows
+from .errors import CourseError
+from .memory import MemoryEstimate, estimate_memory
+from .models import TINY
+from .precision import choose_precision
+from .profiles import Profile, get_profile
+
+LESSONS: dict[str, str] = {
+    "00": "00_setup_and_tour",
+    "01": "01_in_context_learning",
+    "02": "02_chain_of_thought",
+    "03": "03_supervised_finetuning",
+    "04": "04_lora_and_qlora",
+    "05": "05_prefix_and_prompt_tuning",
+    "06": "06_reward_modeling",
+    "07": "07_rlhf_ppo",
+    "08": "08_zero_and_distributed",
+    "09": "09_quantization",
+}
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+HEADROOM = 0.85  # share of the device's memory a plan may fill: CUDA context, fragmentation, Python
+
+
+@dataclass(frozen=True)
+class DataUse:
+    """Rows a lesson takes from one split of one dataset."""
+
+    dataset: str  # course dataset name, e.g. "dialogsum"
+    split: str  # "train" or "test"
+    used: int  # rows the lesson takes
+    available: int  # rows the split holds (the course copy, or the Hub split when source="hub")
+
+
+@dataclass(frozen=True)
+class LessonPlan(Profile):
+    """A profile's sizes made concrete for one lesson: what it trains and evaluates on, and its extras.
+
+    The inherited Profile fields hold the lesson's own values (e.g. train_steps is the steps this lesson
+    runs), so a plan goes wherever a Profile is taken.
+    """
+
+    lesson: str = ""  # "00" … "09"
+    source: str = "local"  # where the data comes from: "local" (the course copy) or "hub"
+    dry_run: bool = False  # the gpu code path on a CPU: tiny model, one step, few new tokens
+    training: str = "none"  # what the peak memory is spent on: "none", "full", "peft", "ppo"
+    sizes: SimpleNamespace = field(default_factory=SimpleNamespace)  # the lesson's own sizes
+    data: tuple[DataUse, ...] = ()  # rows used of rows available, per split
+    notices: tuple[str, ...] = ()  # what was lowered to fit, and why
+
+    @property
+    def torch_dtype(self) -> torch.dtype:
+        """Return the weights' dtype: for a lesson that trains under fp16 autocast, fp32 masters."""
+        if self.dtype != "auto":
+            return getattr(torch, self.dtype)
+        precision = choose_precision(self.device, verbose=False)
+        return precision.train_torch_dtype if self.training != "none" else precision.torch_dtype
+
+    def describe(self) -> str:
+        """Return one line: the lesson, profile, model, precision, device and main sizes."""
+        data = ", ".join(f"{u.dataset}/{u.split} {u.used} of {u.available}" for u in self.data)
+        return (f"lesson {self.lesson}, {self.name} profile{' (dry run)' if self.dry_run else ''}: "
+                f"{self.model}, {str(self.torch_dtype).removeprefix('torch.')} on {self.device} | "
+                f"{self.eval_examples} evaluation examples | data ({self.source}): {data}")
+
+    @property
+    def checks_results(self) -> bool:
+        """Return True where the lesson's numeric claims must hold (not quick, not a dry run)."""
+        return self.name != "quick" and not self.dry_run
+
+
+class Fit:
+    """Takes rows from the data a lesson uses, lowering what a split cannot hold (with a notice)."""
+
+    def __init__(self, lesson: str, source: str):
+        self.lesson, self.source = lesson, source
+        self.uses: list[DataUse] = []
+        self.notices: list[str] = []
+
+    def rows(self, dataset: str, split: str, asked: int, what: str) -> int:
+        """Return `asked`, or the rows `dataset`'s `split` has if fewer (noting what was lowered)."""
+        have = hub_rows(dataset, split) if self.source == "hub" else local_rows(dataset, split)
+        used = min(asked, have)
+        if used < asked:
+            self.notices.append(f"{what}: {asked} asked, {dataset}/{split} has {have}: using {used}")
+        self.uses.append(DataUse(dataset, split, used, have))
+        return used
+
+    def steps(self, dataset: str, split: str, steps: int, per_step: int, what: str) -> int:
+        """Return the steps of `per_step` rows each that the split can feed (each row seen once)."""
+        used = self.rows(dataset, split, steps * per_step, what)
+        if used < steps * per_step:
+            self.notices.append(f"{what}: steps lowered from {steps} to {max(1, used // per_step)}")
+        return max(1, used // per_step)
+
+
+# --- the lessons: one function each, profile in, sizes out ----------------------------------------
+
+
+def plan_00(p: Profile, fit: Fit) -> dict:
+    """Return lesson 00's sizes: prompts to decode, texts behind each perplexity."""
+    quick = p.name == "quick"
+    return dict(
+        eval_examples=fit.rows("general_text", "test", 4 if quick else 15, "perplexity texts"),
+        sizes=dict(
+            decode_prompts=2 if quick else 3,
+            dialogues=fit.rows("dialogsum", "test", 4 if quick else 20, "perplexity dialogues"),
+        ),
+    )
+
+
+def plan_01(p: Profile, fit: Fit) -> dict:
+    """Return lesson 01's sizes: test reviews, the demonstration pool, k values, seeds."""
+    quick = p.name == "quick"
+    return dict(
+        eval_examples=fit.rows("sentiment", "test", p.eval_examples, "test reviews"),
+        train_examples=fit.rows("sentiment", "train", 800, "demonstration pool"),
+        sizes=dict(few=2 if quick else 4, ks=(0, 1, 2) if quick else (0, 1, 4, 8)),
+    )
+
+
+def plan_02(p: Profile, fit: Fit) -> dict:
+    """Return lesson 02's sizes: questions per method, the Auto-CoT pool, the CoT settings."""
+    quick = p.name == "quick"
+    n_eval = fit.rows("arithmetic", "test", max(4, 3 * p.eval_examples // 8), "test questions")
+    return dict(
+        eval_examples=n_eval,
+        train_examples=fit.rows("arithmetic", "train", p.train_examples, "Auto-CoT pool"),
+        sizes=dict(
+            n_sc=max(2, n_eval // 4),  # questions for self-consistency (N paths each)
+            answer_tokens=p.max_new_tokens // 2,
+            cot_tokens=3 * p.max_new_tokens // 2,
+            n_demos=2 if quick else 3,
+            sc_samples=tuple(range(1, 2 * p.seeds, 2)),  # 1, 3, ... up to 2 * seeds - 1
+            tot_problems=max(1, p.eval_examples // 32),
+            tot_proposals=2 if quick else 3,
+            tot_depth=2 if quick else 3,
+            step_tokens=p.max_new_tokens // 2,
+        ),
+    )
+
+
+def plan_03(p: Profile, fit: Fit) -> dict:
+    """Return lesson 03's sizes: each training dialogue seen once; held-out and forgetting probes."""
+    steps = fit.steps("dialogsum", "train", p.train_steps, p.train_batch_size, "training dialogues")
+    n_train = steps * p.train_batch_size
+    return dict(
+        training="full",
+        train_steps=steps,
+        train_examples=n_train,
+        eval_examples=fit.rows("dialogsum", "test", max(4, p.eval_examples // 2), "held-out"),
+        sizes=dict(
+            general_texts=fit.rows("general_text", "test", max(3, p.eval_examples // 4),
+                                   "general texts"),
+            questions=fit.rows("instructions", "test", max(2, p.eval_examples // 4),
+                               "general questions"),
+            general_train=fit.rows("instructions", "train", n_train // 2, "mixed-in instructions"),
+        ),
+    )
+
+
+def plan_04(p: Profile, fit: Fit) -> dict:
+    """Return lesson 04's sizes: half the profile's steps per run, the rank sweep."""
+    steps = fit.steps("dialogsum", "train", max(2, p.train_steps // 2), p.train_batch_size,
+                      "training dialogues")
+    n_train = steps * p.train_batch_size
+    n_eval = fit.rows("dialogsum", "test", max(4, p.eval_examples // 4), "held-out dialogues")
+    fit.rows("arithmetic", "train", n_train, "arithmetic problems")  # 1,000 rows: never short
+    fit.rows("arithmetic", "test", n_eval, "arithmetic test")
+    return dict(
+        training="full",
+        train_steps=steps,
+        train_examples=n_train,
+        eval_examples=n_eval,
+        sizes=dict(ranks={"quick": (1, 8), "cpu": (1, 8, 64)}.get(p.name, (1, 2, 4, 8, 16, 32, 64))),
+    )
+
+
+def plan_05(p: Profile, fit: Fit) -> dict:
+    """Return lesson 05's sizes: one budget for every method; the pattern-verbalizer part."""
+    steps = fit.steps("dialogsum", "train", max(2, p.train_steps // 2), p.train_batch_size,
+                      "training dialogues")
+    return dict(
+        training="peft",
+        train_steps=steps,
+        train_examples=steps * p.train_batch_size,
+        eval_examples=fit.rows("dialogsum", "test", max(4, p.eval_examples // 4), "held-out"),
+        sizes=dict(
+            n_virtual=16,  # soft tokens / prefix positions
+            n_shots=fit.rows("sentiment", "train", max(8, p.train_examples // 12), "labelled shots"),
+            pvp_test=fit.rows("sentiment", "test", p.eval_examples, "test reviews"),
+        ),
+    )
+
+
+def plan_06(p: Profile, fit: Fit) -> dict:
+    """Return lesson 06's sizes: train_steps steps of 2 x train_batch_size pairs; best-of-n."""
+    pairs = 2 * p.train_batch_size
+    steps = fit.steps("preferences", "train", p.train_steps, pairs, "training pairs")
+    return dict(
+        training="full",
+        train_steps=steps,
+        train_examples=steps * pairs,
+        eval_examples=fit.rows("preferences", "test", p.eval_examples, "held-out pairs"),
+        sizes=dict(pairs_per_step=pairs, n_max=4 if p.name == "quick" else 8,
+                   bon_prompts=max(2, p.eval_examples // 4)),
+    )
+
+
+def plan_07(p: Profile, fit: Fit) -> dict:
+    """Return lesson 07's sizes: PPO steps of 2 x train_batch_size rollouts; DPO and GRPO alike."""
+    rollouts = 2 * p.train_batch_size
+    steps = fit.steps("preferences", "train", max(1, p.train_steps // 2), rollouts, "PPO prompts")
+    return dict(
+        training="ppo",
+        train_steps=steps,
+        train_examples=steps * rollouts,
+        eval_examples=max(2, p.eval_examples // 4),  # checkable test prompts, at most this many
+        sizes=dict(rollouts=rollouts, minibatch=p.train_batch_size,
+                   max_new_tokens=min(32, p.max_new_tokens // 2)),
+    )
+
+
+def plan_08(p: Profile, fit: Fit) -> dict:
+    """Return lesson 08's sizes: the fp32 gradient batch of sections 2, 7, 8 and the ZeRO runs."""
+    batch, seq_len = max(1, p.train_batch_size // 2), {"quick": 64, "cpu": 256}.get(p.name, p.max_seq_len)
+    gpus = torch.cuda.device_count() if p.device == "cuda" else 0
+    return dict(
+        training="full",
+        dtype="float32",  # section 2 weighs fp32 training, whatever the profile
+        train_steps={"gpu": 20}.get(p.name, 2),  # the SFT run of section 9
+        train_batch_size=batch,
+        max_seq_len=seq_len,
+        sizes=dict(
+            batch=batch,  # sequences in the gradient batch of sections 2, 7 and 8
+            seq_len=seq_len,  # tokens per sequence there
+            nproc=2,  # processes in each ZeRO probe job (CPU processes talking over gloo)
+            sft_model="tiny" if p.name == "quick" else p.model,  # model of section 9's SFT run
+            sft_steps={"gpu": 20}.get(p.name, 2),  # optimizer steps of that run
+            sft_nproc=max(gpus, 1) if gpus else 2,  # one process per GPU, else 2 CPU processes
+        ),
+    )
+
+
+def plan_09(p: Profile, fit: Fit) -> dict:
+    """Return lesson 09's sizes: perplexity texts, sparsities, the distilled student."""
+    sizes = {
+        "quick": dict(eval_texts=1, sparsities=(0.0, 0.5), distill_texts=2, seq_len=32, top_k=32,
+                      student_layers=2, student_hidden=64, student_steps=4, student_batch=2),
+        "cpu": dict(eval_texts=7, sparsities=(0.0, 0.1, 0.2, 0.3, 0.5, 0.7), distill_texts=16,
+                    seq_len=64, top_k=64, student_layers=2, student_hidden=64, student_steps=150,
+                    student_batch=4),
+        "gpu": dict(eval_texts=15, sparsities=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7),
+                    distill_texts=62, seq_len=128, top_k=64, student_layers=4, student_hidden=256,
+                    student_steps=1000, student_batch=16),
+    }[p.name]
+    sizes["eval_texts"] = fit.rows("general_text", "test", sizes["eval_texts"], "perplexity texts")
+    sizes["distill_texts"] = fit.rows("general_text", "train", sizes["distill_texts"], "teacher texts")
+    return dict(eval_examples=sizes["eval_texts"], sizes=sizes)
+
+
+PLANS: dict[str, Callable[[Profile, Fit], dict]] = {
+    "00": plan_00, "01": plan_01, "02": plan_02, "03": plan_03, "04": plan_04,
+    "05": plan_05, "06": plan_06, "07": plan_07, "08": plan_08, "09": plan_09,
+}
+
+
+# --- making, fitting and printing a plan ---------------------------------------------------------
+
+
+def lesson_number(lesson: str) -> str:
+    """Return the two-digit number of `lesson` ("3", "03" or "03_supervised_finetuning" -> "03")."""
+    key = str(lesson).split("_")[0].zfill(2)
+    if key not in LESSONS:
+        raise CourseError(
+            f"Unknown lesson '{lesson}'. The lessons are {', '.join(LESSONS)} "
+            f"({', '.join(LESSONS.values())})."
+        )
+    return key
+
+
+def dry_run_plan(plan: LessonPlan) -> LessonPlan:
+    """Return `plan` on the CPU with the tiny test model, one optimizer step and 8 new tokens."""
+    sizes = dict(vars(plan.sizes))
+    sizes.update({k: 1 for k in ("student_steps", "sft_steps") if k in sizes})
+    sizes.update({k: TINY for k in ("sft_model",) if k in sizes})
+    return replace(plan, model=TINY, device="cpu", dtype="float32", train_steps=1,
+                   max_new_tokens=8, sizes=SimpleNamespace(**sizes), dry_run=True)
+
+
+def lesson_plan(
+    lesson: str,
+    profile: str | Profile | None = None,
+    *,
+    source: str | None = None,
+    dry_run: bool | None = None,
+    verbose: bool = True,
+) -> LessonPlan:
+    """Return lesson `lesson`'s plan for `profile` (a name, a Profile, or another lesson's plan).
+
+    Sizes the data cannot hold are lowered with a printed notice; a plan whose estimated peak memory
+    exceeds the device's raises a CourseError that says what to change. dry_run=True plans the
+    gpu code path for a CPU (tiny model, one step): the gpu profile then needs no CUDA.
+    """
+    key = lesson_number(lesson)
+    if isinstance(profile, LessonPlan):
+        source = profile.source if source is None else source
+        dry_run = profile.dry_run if dry_run is None else dry_run
+        profile = profile.name
+    source, dry_run = source or "local", bool(dry_run)
+    if source not in ("local", "hub"):
+        raise CourseError(f"Unknown data source '{source}': use 'local' (offline) or 'hub'.")
+    base = profile if isinstance(profile, Profile) else get_profile(profile, need_device=not dry_run)
+    plan, lowered = _build(key, base, source, dry_run), []
+    while not fits(plan) and base.train_batch_size > 1:
+        base = replace(base, train_batch_size=base.train_batch_size // 2)
+        lowered.append(f"estimated memory over {HEADROOM:.0%} of {plan.memory_gb:g} GiB: "
+                       f"training batch lowered to {base.train_batch_size}")
+        plan = _build(key, base, source, dry_run)
+    estimate = plan_memory(plan)
+    if not fits(plan):
+        raise CourseError(
+            f"Lesson {key} in the {plan.name} profile needs about {estimate.total_gb:.1f} GiB "
+            f"({estimate.describe()}) even at a training batch of 1, more than the "
+            f"{plan.memory_gb:g} GiB this profile plans for. Use a smaller model "
+            f"(get_profile('{plan.name}', model='smollm2-135m-instruct')) or a shorter sequence "
+            f"(get_profile('{plan.name}', max_seq_len=256)), and pass that profile to lesson_plan."
+        )
+    plan = replace(plan, notices=tuple(lowered) + plan.notices)
+    if verbose:
+        if plan.dtype == "auto" and torch.cuda.is_available():  # a plan made to run here
+            choose_precision(plan.device)  # prints its choice and why
+        for notice in plan.notices:
+            print(f"Plan {key} ({plan.name}): {notice}.")
+    return plan
+
+
+def _build(key: str, base: Profile, source: str, dry_run: bool) -> LessonPlan:
+    """Return lesson `key`'s plan made from profile `base`, its rows fitted to the data."""
+    fit = Fit(key, source)
+    values = PLANS[key](base, fit)
+    values["sizes"] = SimpleNamespace(**values.get("sizes", {}))
+    fields = {f: getattr(base, f) for f in Profile.__dataclass_fields__}
+    plan = LessonPlan(**{**fields, **values}, lesson=key, source=source,
+                      data=tuple(fit.uses), notices=tuple(fit.notices))
+    return dry_run_plan(plan) if dry_run else plan
+
+
+def fits(plan: LessonPlan) -> bool:
+    """Return True if `plan`'s estimated peak leaves HEADROOM of the device's memory unused."""
+    return plan_memory(plan).total_gb <= HEADROOM * plan.memory_gb
+
+
+def plan_memory(plan: LessonPlan) -> MemoryEstimate:
+    """Return the estimated peak memory of `plan`'s heaviest step."""
+    return estimate_memory(
+        plan.model,
+        training=plan.training,
+        batch=plan.train_batch_size if plan.training != "none" else plan.batch_size,
+        seq_len=plan.max_seq_len,
+        half=plan.device == "cuda" and plan.dtype != "float32",
+    )
+
+
+def measured_minutes(lesson: str, profile: str) -> float | None:
+    """Return the minutes the committed notebook took to run (cpu cell timings), else None."""
+    if profile != "cpu":
+        return _report_minutes(lesson, profile)
+    path = NOTEBOOKS / f"{LESSONS[lesson]}.ipynb"
+    if not path.exists():
+        return None
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    times = [c.get("metadata", {}).get("execution", {}) for c in cells]
+    spans = [(t["iopub.execute_input"], t["shell.execute_reply"]) for t in times
+             if "iopub.execute_input" in t and "shell.execute_reply" in t]
+    if not spans:
+        return None
+    seconds = sum((_time(end) - _time(start)) for start, end in spans)
+    return seconds / 60
+
+
+def _time(stamp: str) -> float:
+    """Return an ISO timestamp from a notebook's cell metadata as seconds since the epoch."""
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def _report_minutes(lesson: str, profile: str) -> float | None:
+    """Return the minutes reports/<profile>/timings.json holds for `lesson`, else None."""
+    path = NOTEBOOKS.parent / "reports" / profile / "timings.json"
+    if not path.exists():
+        return None
+    timing = json.loads(path.read_text()).get(f"{LESSONS[lesson]}.ipynb", {})
+    return timing["wall_s"] / 60 if timing.get("status") == "ok" else None
+
+
+def plan_rows(profile: str, lessons: list[str] | None = None, source: str = "local") -> list[dict]:
+    """Return one row per lesson for `profile`: model, data, steps, memory, minutes, fits."""
+    base = get_profile(profile, need_device=False)  # plans, never runs: no GPU needed for gpu
+    rows = []
+    for key in [lesson_number(k) for k in lessons] if lessons else list(LESSONS):
+        row = {"lesson": LESSONS[key]}
+        try:
+            plan = lesson_plan(key, base, source=source, verbose=False)
+        except CourseError as e:
+            rows.append({**row, "fits": False, "problem": str(e)})
+            continue
+        minutes = measured_minutes(key, base.name)
+        estimate = plan_memory(plan)
+        rows.append({
+            **row,
+            "model": plan.model,
+            "data": "; ".join(f"{u.dataset}/{u.split} {u.used}/{u.available}" for u in plan.data),
+            "steps": plan.train_steps if plan.training != "none" else 0,
+            "eval": plan.eval_examples,
+            "memory": f"{estimate.total_gb:.1f} of {plan.memory_gb:g} GiB ({estimate.describe()})",
+            "minutes": f"{minutes:.1f}" if minutes is not None else "not measured",
+            "fits": True,
+            "notices": "; ".join(plan.notices),
+        })
+    return rows
+
+
+def print_plan(profile: str, lessons: list[str] | None = None, source: str = "local") -> bool:
+    """Return True if every lesson's plan fits, after printing each lesson's plan for `profile`."""
+    rows = plan_rows(profile, lessons, source)
+    print(f"Lesson plans for the {profile} profile (data: {source}; memory is an estimate)\n")
+    for row in rows:
+        print(row["lesson"])
+        for key, value in row.items():
+            if key not in ("lesson", "fits") and value != "":
+                print(f"  {key:8} {value}")
+        print()
+    return all(r["fits"] for r in rows)
