@@ -26,6 +26,8 @@ def test_record_then_write_report(tmp_path, monkeypatch):
     (tmp_path / "timings.json").write_text(json.dumps({"00_setup_and_tour.ipynb": {"status": "ok", "wall_s": 3.0}}))
     report = write_report(tmp_path).read_text()
     assert "| perplexity | 12.35 |" in report
+    assert saved["peak memory"]["RAM GiB"] > 0  # the kernel's peak resident memory
+    assert "| notebook | status | wall_s | RAM GiB |" in report
     assert "| 00_setup_and_tour.ipynb | ok | 3 |" in report
     assert "![probs](figures/00_setup_and_tour_probs.png)" in report
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import torch
 
 from .profiles import Profile
 
@@ -38,6 +42,16 @@ def write_atomic(path: Path, text: str) -> None:
 def _plain(value: Any) -> Any:
     """Return value as plain JSON (numpy and torch scalars become Python numbers)."""
     return value.item() if hasattr(value, "item") else value
+
+
+def peak_memory() -> dict[str, float]:
+    """Return this process's peak memory so far, GiB: resident RAM, and the CUDA allocator's peak."""
+    ru_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    ram = ru_maxrss / 2**30 if sys.platform == "darwin" else ru_maxrss / 2**20
+    peak = {"RAM GiB": round(ram, 2)}
+    if torch.cuda.is_available():
+        peak["GPU GiB"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
+    return peak
 
 
 def record(
@@ -72,6 +86,7 @@ def record(
         "numbers": {k: _plain(v) for k, v in (numbers or {}).items()},
         "tables": {t: [{k: _plain(v) for k, v in row.items()} for row in r] for t, r in rows.items()},
         "figures": saved,
+        "peak memory": peak_memory(),
     }
     path = out / "results" / f"{lesson}.json"
     write_atomic(path, json.dumps(result, indent=2))
@@ -85,10 +100,10 @@ def _fmt(value: Any) -> str:
 
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:
-    """Return rows (dicts with the same keys) as a markdown table."""
+    """Return rows (dicts; a key missing from a row leaves its cell empty) as a markdown table."""
     if not rows:
         return "(no rows)"
-    keys = list(rows[0])
+    keys = list(dict.fromkeys(k for row in rows for k in row))
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     lines += ["| " + " | ".join(_fmt(row.get(k, "")) for k in keys) + " |" for row in rows]
     return "\n".join(lines)
@@ -101,8 +116,11 @@ def write_report(folder: Path) -> Path:
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
     profile = results[0]["profile"] if results else folder.name
     lines = [f"# Report card — profile `{profile}`", ""]
+    peaks = {f"{r['lesson']}.ipynb": r.get("peak memory", {}) for r in results}
     if timings:
-        lines += ["## Notebooks run", "", markdown_table([{"notebook": k, **v} for k, v in timings.items()]), ""]
+        rows = [{"notebook": k, **v, **peaks.get(k, {})} for k, v in timings.items()]
+        note = "Peak memory: the notebook kernel's, when it recorded its results."
+        lines += ["## Notebooks run", "", note, "", markdown_table(rows), ""]
     for r in results:
         lines += [f"## {r['lesson']}", ""]
         if r["numbers"]:
