@@ -1,5 +1,7 @@
 """Shared fixtures: the tiny random Llama for fast tests, the bundled model where a real one is needed."""
 
+import os
+
 import pytest
 
 from tutorial_lib.models import load_model, tiny_model
@@ -15,3 +17,17 @@ def tiny():
 def smol():
     """Return (model, tokenizer): the bundled SmolLM2-135M-Instruct in float32 on the CPU."""
     return load_model("smollm2-135m-instruct", dtype="float32", device="cpu")
+
+
+@pytest.fixture(autouse=True)
+def _restore_environment():
+    """Undo what a test's code left in os.environ or the working directory.
+
+    Tests share worker processes (pytest -n 2), and notebooks' kernels inherit the environment:
+    one test's $COURSE_DATA_DIR must not send the next notebook to another folder."""
+    env, cwd = dict(os.environ), os.getcwd()
+    yield
+    if dict(os.environ) != env:
+        os.environ.clear()
+        os.environ.update(env)
+    os.chdir(cwd)

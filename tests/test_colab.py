@@ -125,7 +125,8 @@ class FakeRunner:
 def colab_env(tmp_path, monkeypatch):
     """Return the course folder of a fake Colab: cwd and $COURSE_DATA_DIR restored afterwards."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    monkeypatch.setenv("COURSE_DATA_DIR", "")  # records the value to restore, whatever setup() sets
+    monkeypatch.delenv("COURSE_DATA_DIR")
     monkeypatch.setattr(colab, "installed_versions", lambda: dict(COLAB_INSTALLED))
     return tmp_path / "content" / "course"
 

@@ -24,11 +24,13 @@ def project_root() -> Path:
     return here
 
 
-def report_dir(profile: str) -> Path:
-    """Return the folder `profile`'s report goes to: $COURSE_REPORT_DIR (the runner's), else reports/<profile>/."""
+def report_dir(profile: str, dry_run: bool = False) -> Path:
+    """Return the folder `profile`'s report goes to: $COURSE_REPORT_DIR, else reports/<profile>/.
+
+    A dry run's go to reports/<profile>-dry-run/, never among the real run's results."""
     if os.environ.get("COURSE_REPORT_DIR"):
         return Path(os.environ["COURSE_REPORT_DIR"])
-    return project_root() / "reports" / profile
+    return project_root() / "reports" / (profile + ("-dry-run" if dry_run else ""))
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -71,7 +73,7 @@ def record(
     from .plans import LESSONS
 
     lesson = name or LESSONS[plan.lesson]
-    out = report_dir(plan.name)
+    out = report_dir(plan.name, getattr(plan, "dry_run", False))
     saved = {}
     for name, fig in (figures or {}).items():
         path = out / "figures" / f"{lesson}_{name}.png"

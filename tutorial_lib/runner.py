@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from nbclient.exceptions import CellExecutionError
 
 from .errors import CourseError
 from .profiles import get_profile
-from .report import project_root, write_atomic, write_report
+from .report import project_root, report_dir, write_atomic, write_report
 
 
 def find_notebooks(names: list[str] | None = None) -> list[Path]:
@@ -74,9 +73,8 @@ def run_course(
     inplace=True also writes each executed notebook back over notebooks/ (how the committed outputs are made).
     """
     prof = get_profile(profile, need_device=not dry_run)
-    out = project_root() / "reports" / (prof.name + ("-dry-run" if dry_run else ""))
+    out = report_dir(prof.name, dry_run)  # where each notebook's record() writes too
     parameters = {"profile": prof.name, **({"dry_run": True} if dry_run else {})}
-    os.environ["COURSE_REPORT_DIR"] = str(out)  # the kernels inherit it: where record() writes
     notebooks = find_notebooks(names)
     timings_file = out / "timings.json"
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
