@@ -117,7 +117,9 @@ def write_report(folder: Path) -> Path:
     timings_file = folder / "timings.json"
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
     profile = results[0]["profile"] if results else folder.name
-    lines = [f"# Report card — profile `{profile}`", ""]
+    dry = results[0].get("dry run") if results else False
+    title = f"profile `{profile}`" + (", dry run (the tiny random model: no real numbers)" if dry else "")
+    lines = [f"# Report card — {title}", ""]
     peaks = {f"{r['lesson']}.ipynb": r.get("peak memory", {}) for r in results}
     if timings:
         rows = [{"notebook": k, **v, **peaks.get(k, {})} for k, v in timings.items()]

@@ -112,6 +112,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", default=None, help=f"registry name or checkpoint folder (default: the profile's), or {TINY}")
     parser.add_argument("--max-steps", type=int, default=None, help="optimizer steps (default: the profile's)")
     parser.add_argument("--output-dir", default="runs/sft", help="where rank 0 saves the fine-tuned model")
+    parser.add_argument("--dry-run", action="store_true", help="the profile's plan on the CPU, tiny model")
     parser.add_argument("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)  # `deepspeed` adds it
     opts = parser.parse_args(argv)
     if not opts.deepspeed:
@@ -143,12 +144,12 @@ def main(argv: list[str] | None = None) -> dict | None:
     import deepspeed
 
     from .data import load_data
-    from .profiles import get_profile
+    from .plans import lesson_plan
     from .training import TrainConfig, make_trainer, save_atomic, sft_config, summary_dataset
 
     opts = parse_args(argv)
     read_ds_config(opts.deepspeed)
-    profile = get_profile(opts.profile)
+    profile = lesson_plan("03", opts.profile, dry_run=opts.dry_run, verbose=False)  # lesson 03's SFT
     steps = opts.max_steps or profile.train_steps
     cfg = TrainConfig.from_profile(profile, lr=1e-4, steps=steps, deepspeed=str(config_path(opts.deepspeed)))
     # One process group for DeepSpeed and Trainer: gloo on CPU, nccl on GPUs. ZeRO-3's sharded loading needs it first.
@@ -206,6 +207,7 @@ def run_sft_launch(
     timeout: float = 600,
     output_dir: str | Path | None = None,
     profile: str = "quick",
+    dry_run: bool = False,
 ) -> dict:
     """Run this module under torchrun as `nproc` processes with DeepSpeed `config` and return rank 0's JSON summary.
 
@@ -218,6 +220,7 @@ def run_sft_launch(
 
     output_dir = output_dir or project_root() / "runs" / f"sft_{Path(config).stem}"
     args = ["--profile", profile, "--model", model, "--max-steps", str(max_steps), "--output-dir", str(output_dir)]
+    args += ["--dry-run"] if dry_run else []
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--master_addr", "127.0.0.1", "--master_port", str(_free_port())]
     cmd = torchrun + launch_command(config, nproc, args=args)[1:]
     env = dict(os.environ)
