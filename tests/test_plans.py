@@ -10,7 +10,8 @@ from tutorial_lib import CourseError, get_profile, lesson_plan
 from tutorial_lib.__main__ import main
 from tutorial_lib.data import local_rows
 from tutorial_lib.memory import GiB, estimate_memory
-from tutorial_lib.plans import LESSONS, LessonPlan, fits, measured_minutes, plan_memory, plan_rows
+from tutorial_lib.plan_report import measured_minutes, plan_rows
+from tutorial_lib.plans import LESSONS, LessonPlan, fits, plan_memory
 from tutorial_lib.precision import Precision
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tutorial_lib"
@@ -36,7 +37,8 @@ def test_every_plan_uses_only_rows_its_data_has(profile):
 def test_gpu_plan_lowers_what_the_data_cannot_hold_with_a_notice(capsys):
     plan = lesson_plan("03", get_profile("gpu", need_device=False))
     n = local_rows("dialogsum", "train")
-    assert plan.train_examples <= n and plan.train_steps == plan.train_examples // plan.train_batch_size
+    assert plan.train_examples <= n
+    assert plan.train_steps == plan.train_examples // plan.train_batch_size
     assert "dialogsum/train has 600" in capsys.readouterr().out
     assert any("steps lowered" in notice for notice in plan.notices)
 
@@ -90,9 +92,11 @@ def test_unknown_lesson_and_gpu_without_cuda_are_clear_errors(monkeypatch):
 def test_dry_run_plans_the_gpu_path_on_a_cpu(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     plan = lesson_plan("08", "gpu", dry_run=True)
-    assert (plan.model, plan.device, plan.train_steps, plan.sizes.sft_model) == ("tiny", "cpu", 1, "tiny")
+    sizes = (plan.model, plan.device, plan.train_steps, plan.sizes.sft_model)
+    assert sizes == ("tiny", "cpu", 1, "tiny")
     assert plan.dry_run and not plan.checks_results
-    assert plan.eval_examples == lesson_plan("08", get_profile("gpu", need_device=False)).eval_examples
+    real = lesson_plan("08", get_profile("gpu", need_device=False))
+    assert plan.eval_examples == real.eval_examples
 
 
 def test_training_on_a_t4_loads_fp32_masters_and_infers_in_fp16(monkeypatch):
@@ -117,7 +121,9 @@ def test_no_helper_reads_the_profile_behind_the_notebook():
         if path.name in entry_points:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "get_profile":
+            called = getattr(node, "func", None)
+            name = getattr(called, "id", getattr(called, "attr", ""))
+            if isinstance(node, ast.Call) and name == "get_profile":
                 if not node.args:
                     offenders.append(f"{path.name}:{node.lineno}")
             if isinstance(node, ast.Constant) and node.value == "COURSE_PROFILE":

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return 0 if doctor() else 1
         if args.command == "plan":
-            from .plans import print_plan
+            from .plan_report import print_plan
             from .profiles import get_profile
 
             return 0 if print_plan(get_profile(args.profile, need_device=False).name, args.lesson, args.source) else 1

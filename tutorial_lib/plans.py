@@ -6,10 +6,8 @@ and every helper it calls receives the plan (or a number from it), never the env
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -50,10 +48,10 @@ class DataUse:
 
 @dataclass(frozen=True)
 class LessonPlan(Profile):
-    """A profile's sizes made concrete for one lesson: what it trains and evaluates on, and its extras.
+    """A profile's sizes made concrete for one lesson: what it trains and evaluates on, and extras.
 
-    The inherited Profile fields hold the lesson's own values (e.g. train_steps is the steps this lesson
-    runs), so a plan goes wherever a Profile is taken.
+    The inherited Profile fields hold the lesson's own values (e.g. train_steps is the steps this
+    lesson runs), so a plan goes wherever a Profile is taken.
     """
 
     lesson: str = ""  # "00" … "09"
@@ -94,11 +92,12 @@ class Fit:
         self.notices: list[str] = []
 
     def rows(self, dataset: str, split: str, asked: int, what: str) -> int:
-        """Return `asked`, or the rows `dataset`'s `split` has if fewer (noting what was lowered)."""
+        """Return `asked`, or the rows `dataset`'s `split` has if fewer (noting the lowering)."""
         have = hub_rows(dataset, split) if self.source == "hub" else local_rows(dataset, split)
         used = min(asked, have)
         if used < asked:
-            self.notices.append(f"{what}: {asked} asked, {dataset}/{split} has {have}: using {used}")
+            self.notices.append(f"{what}: {asked} asked, {dataset}/{split} has {have}: "
+                                f"using {used}")
         self.uses.append(DataUse(dataset, split, used, have))
         return used
 
@@ -157,7 +156,7 @@ def plan_02(p: Profile, fit: Fit) -> dict:
 
 
 def plan_03(p: Profile, fit: Fit) -> dict:
-    """Return lesson 03's sizes: each training dialogue seen once; held-out and forgetting probes."""
+    """Return lesson 03's sizes: each training dialogue seen once; held-out and forgetting sets."""
     steps = fit.steps("dialogsum", "train", p.train_steps, p.train_batch_size, "training dialogues")
     n_train = steps * p.train_batch_size
     return dict(
@@ -188,7 +187,9 @@ def plan_04(p: Profile, fit: Fit) -> dict:
         train_steps=steps,
         train_examples=n_train,
         eval_examples=n_eval,
-        sizes=dict(ranks={"quick": (1, 8), "cpu": (1, 8, 64)}.get(p.name, (1, 2, 4, 8, 16, 32, 64))),
+        sizes=dict(
+            ranks={"quick": (1, 8), "cpu": (1, 8, 64)}.get(p.name, (1, 2, 4, 8, 16, 32, 64))
+        ),
     )
 
 
@@ -203,7 +204,7 @@ def plan_05(p: Profile, fit: Fit) -> dict:
         eval_examples=fit.rows("dialogsum", "test", max(4, p.eval_examples // 4), "held-out"),
         sizes=dict(
             n_virtual=16,  # soft tokens / prefix positions
-            n_shots=fit.rows("sentiment", "train", max(8, p.train_examples // 12), "labelled shots"),
+            n_shots=fit.rows("sentiment", "train", max(8, p.train_examples // 12), "shots"),
             pvp_test=fit.rows("sentiment", "test", p.eval_examples, "test reviews"),
         ),
     )
@@ -239,7 +240,8 @@ def plan_07(p: Profile, fit: Fit) -> dict:
 
 def plan_08(p: Profile, fit: Fit) -> dict:
     """Return lesson 08's sizes: the fp32 gradient batch of sections 2, 7, 8 and the ZeRO runs."""
-    batch, seq_len = max(1, p.train_batch_size // 2), {"quick": 64, "cpu": 256}.get(p.name, p.max_seq_len)
+    batch = max(1, p.train_batch_size // 2)
+    seq_len = {"quick": 64, "cpu": 256}.get(p.name, p.max_seq_len)
     gpus = torch.cuda.device_count() if p.device == "cuda" else 0
     return dict(
         training="full",
@@ -271,7 +273,7 @@ def plan_09(p: Profile, fit: Fit) -> dict:
                     student_steps=1000, student_batch=16),
     }[p.name]
     sizes["eval_texts"] = fit.rows("general_text", "test", sizes["eval_texts"], "perplexity texts")
-    sizes["distill_texts"] = fit.rows("general_text", "train", sizes["distill_texts"], "teacher texts")
+    sizes["distill_texts"] = fit.rows("general_text", "train", sizes["distill_texts"], "teacher")
     return dict(eval_examples=sizes["eval_texts"], sizes=sizes)
 
 
@@ -326,13 +328,14 @@ def lesson_plan(
     source, dry_run = source or "local", bool(dry_run)
     if source not in ("local", "hub"):
         raise CourseError(f"Unknown data source '{source}': use 'local' (offline) or 'hub'.")
-    base = profile if isinstance(profile, Profile) else get_profile(profile, need_device=not dry_run)
+    base = profile if isinstance(profile, Profile) else get_profile(profile,
+                                                                     need_device=not dry_run)
     plan, lowered = _build(key, base, source, dry_run), []
     while not fits(plan) and base.train_batch_size > 1:
-        base = replace(base, train_batch_size=base.train_batch_size // 2)
-        lowered.append(f"estimated memory over {HEADROOM:.0%} of {plan.memory_gb:g} GiB: "
-                       f"training batch lowered to {base.train_batch_size}")
+        base, before = replace(base, train_batch_size=base.train_batch_size // 2), plan
         plan = _build(key, base, source, dry_run)
+        lowered.append(f"estimated memory over {HEADROOM:.0%} of {plan.memory_gb:g} GiB: training "
+                       f"batch lowered from {before.train_batch_size} to {plan.train_batch_size}")
     estimate = plan_memory(plan)
     if not fits(plan):
         raise CourseError(
@@ -376,74 +379,3 @@ def plan_memory(plan: LessonPlan) -> MemoryEstimate:
         seq_len=plan.max_seq_len,
         half=plan.device == "cuda" and plan.dtype != "float32",
     )
-
-
-def measured_minutes(lesson: str, profile: str) -> float | None:
-    """Return the minutes the committed notebook took to run (cpu cell timings), else None."""
-    if profile != "cpu":
-        return _report_minutes(lesson, profile)
-    path = NOTEBOOKS / f"{LESSONS[lesson]}.ipynb"
-    if not path.exists():
-        return None
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    times = [c.get("metadata", {}).get("execution", {}) for c in cells]
-    spans = [(t["iopub.execute_input"], t["shell.execute_reply"]) for t in times
-             if "iopub.execute_input" in t and "shell.execute_reply" in t]
-    if not spans:
-        return None
-    seconds = sum((_time(end) - _time(start)) for start, end in spans)
-    return seconds / 60
-
-
-def _time(stamp: str) -> float:
-    """Return an ISO timestamp from a notebook's cell metadata as seconds since the epoch."""
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-
-
-def _report_minutes(lesson: str, profile: str) -> float | None:
-    """Return the minutes reports/<profile>/timings.json holds for `lesson`, else None."""
-    path = NOTEBOOKS.parent / "reports" / profile / "timings.json"
-    if not path.exists():
-        return None
-    timing = json.loads(path.read_text()).get(f"{LESSONS[lesson]}.ipynb", {})
-    return timing["wall_s"] / 60 if timing.get("status") == "ok" else None
-
-
-def plan_rows(profile: str, lessons: list[str] | None = None, source: str = "local") -> list[dict]:
-    """Return one row per lesson for `profile`: model, data, steps, memory, minutes, fits."""
-    base = get_profile(profile, need_device=False)  # plans, never runs: no GPU needed for gpu
-    rows = []
-    for key in [lesson_number(k) for k in lessons] if lessons else list(LESSONS):
-        row = {"lesson": LESSONS[key]}
-        try:
-            plan = lesson_plan(key, base, source=source, verbose=False)
-        except CourseError as e:
-            rows.append({**row, "fits": False, "problem": str(e)})
-            continue
-        minutes = measured_minutes(key, base.name)
-        estimate = plan_memory(plan)
-        rows.append({
-            **row,
-            "model": plan.model,
-            "data": "; ".join(f"{u.dataset}/{u.split} {u.used}/{u.available}" for u in plan.data),
-            "steps": plan.train_steps if plan.training != "none" else 0,
-            "eval": plan.eval_examples,
-            "memory": f"{estimate.total_gb:.1f} of {plan.memory_gb:g} GiB ({estimate.describe()})",
-            "minutes": f"{minutes:.1f}" if minutes is not None else "not measured",
-            "fits": True,
-            "notices": "; ".join(plan.notices),
-        })
-    return rows
-
-
-def print_plan(profile: str, lessons: list[str] | None = None, source: str = "local") -> bool:
-    """Return True if every lesson's plan fits, after printing each lesson's plan for `profile`."""
-    rows = plan_rows(profile, lessons, source)
-    print(f"Lesson plans for the {profile} profile (data: {source}; memory is an estimate)\n")
-    for row in rows:
-        print(row["lesson"])
-        for key, value in row.items():
-            if key not in ("lesson", "fits") and value != "":
-                print(f"  {key:8} {value}")
-        print()
-    return all(r["fits"] for r in rows)

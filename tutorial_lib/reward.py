@@ -27,7 +27,8 @@ from .errors import CourseError
 from .generation import generate
 from .memory import release_memory
 from .models import cache_dir, count_parameters, is_checkpoint
-from .plans import LessonPlan, lesson_plan, measured_minutes
+from .plan_report import measured_minutes
+from .plans import LessonPlan, lesson_plan
 from .pvp import load_classifier
 from .training import RunResult, TrainConfig, conversation, run_trainer, save_atomic, trainer_args
 
