@@ -140,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     ppo.add_argument("--batch-size", type=int, default=8)
     ppo.add_argument("--new-tokens", type=int, default=32)
     ppo.add_argument("--tiny", action="store_true", help="a tiny random model instead of the bundled one (seconds)")
+    for command in (sft, ppo):  # their numbers go to this profile's report card
+        command.add_argument("--profile", help="quick | cpu | gpu (default: $COURSE_PROFILE, else auto)")
     args = parser.parse_args(argv)
     if args.which == "ppo":
         r = bench_ppo(args.steps, args.batch_size, args.new_tokens, args.tiny)
@@ -150,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label:<13} {r[part]:7.2f} s  {r[part] / r['step_s']:5.1%}")
         print(f"{'whole step':<13} {r['step_s']:7.2f} s  (mean response {r['response_tokens']:.1f} tokens)")
         if not args.tiny:
-            record(get_profile(), {"steps": args.steps, "batch size": args.batch_size, **r},
-                   name="bench_ppo")
+            record(get_profile(args.profile, need_device=False),
+                   {"steps": args.steps, "batch size": args.batch_size, **r}, name="bench_ppo")
         return 0
     if args.which == "sft":
         r = bench_sft(args.steps, args.batch_size, args.tiny)
@@ -161,8 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ratio: {r['ratio']:.2f}x (target >= 0.95x: the helper adds no overhead)")
         print(f"packed rows of {256 * args.batch_size} tokens: {r['packed']:7.1f} tokens/s, {r['packing_gain']:.2f}x unpacked")
         if not args.tiny:  # the report card of the current profile shows the ratio beside the lessons
-            record(get_profile(), {"steps": args.steps, "batch size": args.batch_size, **r},
-                   name="bench_sft")
+            record(get_profile(args.profile, need_device=False),
+                   {"steps": args.steps, "batch size": args.batch_size, **r}, name="bench_sft")
         return 0
     r = bench_generation(args.prompts, args.new_tokens, args.batch_size)
     print(f"{r['prompts']} prompts, {args.new_tokens} new tokens max, greedy, {torch.get_num_threads()} threads")

@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -251,18 +252,26 @@ def save_tiny() -> Path:
     return target
 
 
-def save_atomic_folder(target: Path, save: Any) -> Path:
-    """Return `target` after `save(tmp)` filled a temporary folder beside it, renamed into place.
+def save_atomic_folder(target: Path, save: Callable[[Path], Any]) -> Path:
+    """Return `target` after `save(tmp)` filled a sibling temporary folder, swapped in once complete.
 
-    A half-written folder never replaces a good one: a failed save leaves the old one as it was."""
+    A save that fails half-way leaves the previous good folder in place."""
+    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+    old = target.with_name(f".{target.name}-old")
     try:
         save(tmp)
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(tmp, target)
-    finally:
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            target.rename(old)
+        tmp.rename(target)
+    except BaseException:
+        if old.exists() and not target.exists():
+            old.rename(target)  # put the last good save back
         shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
     return target
 
 

@@ -7,7 +7,6 @@ so lessons 03-05 compare methods on the same task, data, budget and metric.
 from __future__ import annotations
 
 import math
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -27,7 +26,7 @@ from .errors import CourseError
 from .generation import generate
 from .memory import PeakMemory, release_memory, state_mb
 from .metrics import accuracy, exact_match, extract_answer, perplexity, rouge
-from .models import count_parameters
+from .models import count_parameters, save_atomic_folder
 from .profiles import Profile
 
 SUMMARY_INSTRUCTION = "Summarize this dialogue in one sentence."
@@ -500,25 +499,9 @@ def save_atomic(model: PreTrainedModel, folder: str | Path, save: Callable[[Path
     """Return `folder` after saving `model` (a full model or a peft adapter) into it atomically.
 
     The files are written to a sibling temporary folder and swapped in only once complete, so a save that
-    fails half-way leaves the previous good save in place.
+    fails half-way leaves the previous good save in place (models.save_atomic_folder).
     """
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-new-", dir=folder.parent))
-    old = folder.with_name(f".{folder.name}-old")
-    try:
-        (save or (lambda path: model.save_pretrained(path)))(tmp)
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
-    except BaseException:
-        if old.exists() and not folder.exists():
-            old.rename(folder)  # put the last good save back
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-    return folder
+    return save_atomic_folder(Path(folder), save or (lambda path: model.save_pretrained(path)))
 
 
 def folder_mb(folder: str | Path) -> float:
