@@ -1,4 +1,5 @@
-"""Shared fixtures: the tiny random Llama for fast tests, the bundled model where a real one is needed."""
+"""Shared fixtures: the tiny random Llama for fast tests, the bundled model where a real one is
+needed."""
 
 import os
 

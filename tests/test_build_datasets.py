@@ -1,4 +1,5 @@
-"""The course datasets: deterministic, well formed, held-out test splits, shipped as the code makes them."""
+"""The course datasets: deterministic, well formed, held-out test splits, shipped as the code makes
+them."""
 
 import json
 import re
@@ -15,7 +16,9 @@ SHIPPED = Path(__file__).resolve().parent.parent / "datasets_cache"
 
 def _files(root: Path) -> dict[str, bytes]:
     """Return relative path -> bytes of every file under `root`."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +43,18 @@ def test_build_is_deterministic(built, tmp_path):
 
 def test_other_seed_gives_other_data(built, tmp_path):
     build_all(tmp_path, seed=1)
-    assert (tmp_path / "arithmetic" / "train.jsonl").read_bytes() != (built / "arithmetic" / "train.jsonl").read_bytes()
+    assert (tmp_path / "arithmetic" / "train.jsonl").read_bytes() != (
+        built / "arithmetic" / "train.jsonl"
+    ).read_bytes()
 
 
 def test_shipped_datasets_equal_a_fresh_build(built):
     shipped, fresh = _files(SHIPPED), _files(built)
     differ = sorted(k for k in shipped.keys() | fresh.keys() if shipped.get(k) != fresh.get(k))
-    assert not differ, f"datasets_cache/ differs from the code in {differ}: run `python -m tutorial_lib.build_datasets`"
+    assert not differ, (
+        f"datasets_cache/ differs from the code in {differ}: run `python -m "
+        "tutorial_lib.build_datasets`"
+    )
 
 
 def test_every_dataset_has_a_card_and_the_index_lists_it(built):
@@ -147,11 +155,19 @@ def test_instruction_responses_are_correct_where_checkable(data):
             assert response.split(", ") == text.split(", ")[::-1]
         elif row["task"] == "sort_numbers":
             nums = [int(x) for x in text.split(", ")]
-            assert [int(x) for x in response.split(", ")] in (sorted(nums), sorted(nums, reverse=True))
+            assert [int(x) for x in response.split(", ")] in (
+                sorted(nums),
+                sorted(nums, reverse=True),
+            )
         elif row["task"] == "arithmetic":
-            a, op, b = re.search(r"(\d+) (\+|-|\*|plus|minus|times) (\d+)", row["instruction"]).groups()
+            a, op, b = re.search(
+                r"(\d+) (\+|-|\*|plus|minus|times) (\d+)", row["instruction"]
+            ).groups()
             op = {"plus": "+", "minus": "-", "times": "*"}.get(op, op)
-            assert int(response) == {"+": int(a) + int(b), "-": int(a) - int(b), "*": int(a) * int(b)}[op]
+            assert (
+                int(response)
+                == {"+": int(a) + int(b), "-": int(a) - int(b), "*": int(a) * int(b)}[op]
+            )
         elif row["task"] == "extract_numbers":
             assert response == ", ".join(re.findall(r"\d+", text))
         elif row["task"] == "sentiment":

@@ -1,4 +1,5 @@
-"""Tests of tutorial_lib.chain_of_thought: prompts, majority vote, Auto-CoT demo choice, tree-of-thought bookkeeping."""
+"""Tests of tutorial_lib.chain_of_thought: prompts, majority vote, Auto-CoT demo choice,
+tree-of-thought bookkeeping."""
 
 import numpy as np
 import pytest
@@ -39,19 +40,31 @@ def test_prompt_builders_exact_strings():
     assert direct_prompt("What is 2+3?") == "Q: What is 2+3?\nA: The answer is"
     assert zero_shot_cot_prompt("What is 2+3?") == "Q: What is 2+3?\nA: Let's think step by step."
     demos = [("What is 1+1?", "1 + 1 = 2.\nThe answer is 2.")]
-    assert few_shot_cot_prompt("What is 2+3?", demos) == "Q: What is 1+1?\nA: 1 + 1 = 2.\nThe answer is 2.\n\nQ: What is 2+3?\nA:"
+    assert (
+        few_shot_cot_prompt("What is 2+3?", demos)
+        == "Q: What is 1+1?\nA: 1 + 1 = 2.\nThe answer is 2.\n\nQ: What is 2+3?\nA:"
+    )
     with pytest.raises(CourseError, match="at least one"):
         few_shot_cot_prompt("q", [])
 
 
 def test_two_phase_prompt_contains_the_reasoning():
     prompt = answer_extraction_prompt("What is 2+3?", "  2 + 3 = 5. ")
-    assert prompt == "Q: What is 2+3?\nA: Let's think step by step. 2 + 3 = 5.\nTherefore, the answer (arabic numerals) is"
-    assert prompt.startswith(zero_shot_cot_prompt("What is 2+3?")) and prompt.endswith(ANSWER_TRIGGER)
+    assert (
+        prompt
+        == "Q: What is 2+3?\nA: Let's think step by step. 2 + 3 = 5.\nTherefore, the answer "
+           "(arabic numerals) is"
+    )
+    assert prompt.startswith(zero_shot_cot_prompt("What is 2+3?")) and prompt.endswith(
+        ANSWER_TRIGGER
+    )
 
 
 def test_first_answer_cuts_an_invented_next_question():
-    assert first_answer(" 4 + 4 = 8.\nThe answer is 8.\n\nQ: another?\nA: 9") == "4 + 4 = 8.\nThe answer is 8."
+    assert (
+        first_answer(" 4 + 4 = 8.\nThe answer is 8.\n\nQ: another?\nA: 9")
+        == "4 + 4 = 8.\nThe answer is 8."
+    )
 
 
 def test_vote_accuracy_uses_the_first_n_samples():
@@ -97,7 +110,9 @@ def test_cluster_questions_one_cluster_per_k_and_bad_k():
 
 def _stub_propose(k):
     def propose(states):
-        return [[f"s{j}" for j in range(k)] for _ in states], SearchCost(calls=1, prompt_tokens=len(states), new_tokens=k)
+        return [[f"s{j}" for j in range(k)] for _ in states], SearchCost(
+            calls=1, prompt_tokens=len(states), new_tokens=k
+        )
 
     return propose
 
@@ -109,9 +124,11 @@ def _stub_score(states):
 def test_tree_of_thought_keeps_b_states_and_counts_calls():
     beams, cost = tree_of_thought(["A", "B"], _stub_propose(3), _stub_score, breadth=2, depth=3)
     assert [len(b) for b in beams] == [2, 2]
-    assert cost.calls == 2 * 3  # one propose and one score call per level, whatever the number of roots
+    # one propose and one score call per level, whatever the number of roots
+    assert cost.calls == 2 * 3
     assert beams[0][0] == "A s1 s1 s1"  # the highest value survives every level
-    # prompt tokens of the stub = states proposed from, then states scored: level 1 (2, 6), levels 2-3 (4, 12)
+    # prompt tokens of the stub = states proposed from, then states scored: level 1 (2, 6), levels
+    # 2-3 (4, 12)
     assert cost.prompt_tokens == (2 + 6) + 2 * (4 + 12)
     with pytest.raises(CourseError, match="breadth"):
         tree_of_thought(["A"], _stub_propose(2), _stub_score, breadth=0, depth=1)
@@ -125,4 +142,11 @@ def test_value_scores_are_expected_values_in_zero_one(tiny):
 
 def test_result_row_fields():
     row = result_row("m", [1, None, 3], [1, 2, 4], SearchCost(2, 10, 5, 1.25))
-    assert row == {"method": "m", "accuracy": 0.333, "calls": 2, "prompt tokens": 10, "new tokens": 5, "seconds": 1.2}
+    assert row == {
+        "method": "m",
+        "accuracy": 0.333,
+        "calls": 2,
+        "prompt tokens": 10,
+        "new tokens": 5,
+        "seconds": 1.2,
+    }

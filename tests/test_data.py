@@ -20,7 +20,9 @@ def test_unknown_dataset_lists_the_course_datasets():
 
 def test_missing_column_is_named_with_the_fix():
     ds = DatasetDict(train=Dataset.from_list([{"review": "great", "label": "positive"}]))
-    with pytest.raises(CourseError, match="missing column\\(s\\) 'text'.*rename_column\\('old', 'text'\\)"):
+    with pytest.raises(
+        CourseError, match="missing column\\(s\\) 'text'.*rename_column\\('old', 'text'\\)"
+    ):
         check_schema(ds, "sentiment")
 
 
@@ -41,15 +43,31 @@ def test_hub_download_offline_is_a_clear_error(monkeypatch):
         load_data("dialogsum", source="hub")
 
 
-# Rows shaped like the public Hub datasets, mapped to the course's columns (the code Colab users run online).
+# Rows shaped like the public Hub datasets, mapped to the course's columns (the code Colab users run
+# online).
 HUB_ROWS = {
     "sentiment": {"text": "A fine film.", "label": 1},
-    "arithmetic": {"question": "Tom has 3 bags of 4 apples. How many?", "answer": "3*4=<<3*4=12>>12 apples.\n#### 12"},
-    "dialogsum": {"id": "x", "dialogue": "#Person1#: Hi.\n#Person2#: Hello.", "summary": "They greet.", "topic": "greeting"},
-    "instructions": {"instruction": "Name a fruit.", "context": "", "response": "An apple.", "category": "brainstorming"},
+    "arithmetic": {
+        "question": "Tom has 3 bags of 4 apples. How many?",
+        "answer": "3*4=<<3*4=12>>12 apples.\n#### 12",
+    },
+    "dialogsum": {
+        "id": "x",
+        "dialogue": "#Person1#: Hi.\n#Person2#: Hello.",
+        "summary": "They greet.",
+        "topic": "greeting",
+    },
+    "instructions": {
+        "instruction": "Name a fruit.",
+        "context": "",
+        "response": "An apple.",
+        "category": "brainstorming",
+    },
     "preferences": {
-        "chosen": "\n\nHuman: Hi\n\nAssistant: Hello!\n\nHuman: Capital of France?\n\nAssistant: Paris.",
-        "rejected": "\n\nHuman: Hi\n\nAssistant: Hello!\n\nHuman: Capital of France?\n\nAssistant: Go away.",
+        "chosen": "\n\nHuman: Hi\n\nAssistant: Hello!\n\nHuman: Capital of France?\n\nAssistant: "
+                  "Paris.",
+        "rejected": "\n\nHuman: Hi\n\nAssistant: Hello!\n\nHuman: Capital of France?\n\nAssistant: "
+                    "Go away.",
     },
     "general_text": {"text": " The Eiffel Tower is a wrought-iron lattice tower in Paris. " * 5},
 }
@@ -77,7 +95,10 @@ def test_hub_mappers_by_hand():
         "rejected": "Go away.",
         "failure": "",
     }
-    single = {k: "\n\nHuman: Capital of France?\n\nAssistant: " + v for k, v in [("chosen", "Paris."), ("rejected", "No.")]}
+    single = {
+        k: "\n\nHuman: Capital of France?\n\nAssistant: " + v
+        for k, v in [("chosen", "Paris."), ("rejected", "No.")]
+    }
     assert data.map_hh_rlhf(single)["prompt"] == "Capital of France?"
 
 
@@ -426,7 +447,9 @@ def test_require_columns_names_the_missing_column_and_the_fix():
 def test_data_dir_is_found_from_the_clone_after_a_non_editable_install(tmp_path, monkeypatch):
     """Installed into site-packages, the package finds the clone's datasets from its notebooks/."""
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
-    monkeypatch.setattr(data, "__file__", str(tmp_path / "site-packages" / "tutorial_lib" / "data.py"))
+    monkeypatch.setattr(
+        data, "__file__", str(tmp_path / "site-packages" / "tutorial_lib" / "data.py")
+    )
     (tmp_path / "clone" / "datasets_cache").mkdir(parents=True)
     (tmp_path / "clone" / "notebooks").mkdir()
     monkeypatch.chdir(tmp_path / "clone" / "notebooks")

@@ -1,5 +1,5 @@
-"""Top-k distillation: the teacher's top-k cache, the loss checked by hand and against the full-vocabulary loss, and a
-student trained with and without the teacher on the same batches."""
+"""Top-k distillation: the teacher's top-k cache, the loss checked by hand and against the
+full-vocabulary loss, and a student trained with and without the teacher on the same batches."""
 
 import math
 
@@ -19,7 +19,10 @@ from tutorial_lib.distillation import (
 from tutorial_lib.errors import CourseError
 from tutorial_lib.models import tiny_model
 
-TEXTS = ["The cat sat on the mat, and the dog sat on the log. " * 6, "Tea is made from the leaves of a plant. " * 6]
+TEXTS = [
+    "The cat sat on the mat, and the dog sat on the log. " * 6,
+    "Tea is made from the leaves of a plant. " * 6,
+]
 
 
 def randn(*shape: int, seed: int = 0) -> torch.Tensor:
@@ -33,7 +36,7 @@ def tiny():
     return tiny_model(seed=0, layers=1, hidden=32)
 
 
-# --- the full-vocabulary loss (Hinton et al.) ------------------------------------------------------------
+# --- the full-vocabulary loss (Hinton et al.) -----------------------------------------------------
 
 
 def test_distillation_loss_is_zero_for_identical_logits():
@@ -45,7 +48,9 @@ def test_distillation_loss_two_classes_by_hand():
     teacher, student = torch.tensor([[2.0, 0.0]]), torch.tensor([[0.0, 0.0]])
     a = 1 / (1 + math.exp(-1))  # softmax([2, 0] / 2)[0]; the student's is 1/2
     kl = a * math.log(2 * a) + (1 - a) * math.log(2 * (1 - a))
-    assert distillation_loss(student, teacher, temperature=2.0).item() == pytest.approx(4 * kl, rel=1e-5)
+    assert distillation_loss(student, teacher, temperature=2.0).item() == pytest.approx(
+        4 * kl, rel=1e-5
+    )
 
 
 def test_distillation_loss_matches_kl_div_and_respects_the_mask():
@@ -56,30 +61,37 @@ def test_distillation_loss_matches_kl_div_and_respects_the_mask():
         reduction="batchmean",
         log_target=True,
     )
-    assert distillation_loss(student, teacher, 3.0).item() == pytest.approx(expected.item(), rel=1e-5)
+    assert distillation_loss(student, teacher, 3.0).item() == pytest.approx(
+        expected.item(), rel=1e-5
+    )
     mask = torch.tensor([[1, 1, 1, 0, 0, 0], [1, 0, 0, 0, 0, 0]])
     masked = distillation_loss(student, teacher, 3.0, mask=mask)
     kept = mask.bool()
-    assert masked.item() == pytest.approx(distillation_loss(student[kept], teacher[kept], 3.0).item(), rel=1e-5)
+    assert masked.item() == pytest.approx(
+        distillation_loss(student[kept], teacher[kept], 3.0).item(), rel=1e-5
+    )
 
 
 @pytest.mark.parametrize("temperature", [1.0, 2.0, 10.0])
 def test_distillation_gradient_is_t_times_the_softened_difference(temperature):
     student, teacher = randn(11, seed=1).requires_grad_(), randn(11, seed=2)
     distillation_loss(student, teacher, temperature).backward()
-    expected = temperature * (F.softmax(student.detach() / temperature, -1) - F.softmax(teacher / temperature, -1))
+    expected = temperature * (
+        F.softmax(student.detach() / temperature, -1) - F.softmax(teacher / temperature, -1)
+    )
     assert torch.allclose(student.grad, expected, atol=1e-6)
 
 
 def test_the_t_squared_factor_keeps_the_gradient_scale():
     student, teacher = randn(11, seed=1), randn(11, seed=2)
     student, teacher = (student - student.mean()).requires_grad_(), teacher - teacher.mean()
-    distillation_loss(student, teacher, 100.0).backward()  # Hinton et al.: at high T the gradient -> (z - v) / N
+    # Hinton et al.: at high T the gradient -> (z - v) / N
+    distillation_loss(student, teacher, 100.0).backward()
     assert torch.allclose(student.grad, (student.detach() - teacher) / 11, rtol=0.05, atol=1e-3)
     assert not teacher.requires_grad
 
 
-# --- top-k distillation -------------------------------------------------------------------------------
+# --- top-k distillation ---------------------------------------------------------------------------
 
 
 def test_token_chunks_cut_the_joined_stream(tiny):
@@ -111,20 +123,26 @@ def test_topk_loss_with_the_whole_vocabulary_is_the_full_loss():
     top = teacher.topk(11, dim=-1)
     for temperature in (1.0, 2.0, 4.0):
         full = distillation_loss(student, teacher, temperature)
-        assert topk_distillation_loss(student, top.values, top.indices, temperature).item() == pytest.approx(
-            full.item(), rel=1e-5
-        )
+        assert topk_distillation_loss(
+            student, top.values, top.indices, temperature
+        ).item() == pytest.approx(full.item(), rel=1e-5)
 
 
 def test_topk_loss_by_hand():
     student = torch.tensor([[0.0, 0.0, 0.0]])  # uniform: log q = -log 3 for every token
-    values, indices = torch.tensor([[2.0, 0.0]]), torch.tensor([[2, 0]])  # the teacher's top 2: token 2, then 0
+    # the teacher's top 2: token 2, then 0
+    values, indices = torch.tensor([[2.0, 0.0]]), torch.tensor([[2, 0]])
     p = 1 / (1 + math.exp(-2))  # teacher renormalised over its top 2 at T = 1
     kl = p * (math.log(p) + math.log(3)) + (1 - p) * (math.log(1 - p) + math.log(3))
-    assert topk_distillation_loss(student, values, indices, 1.0).item() == pytest.approx(kl, rel=1e-5)
-    # a student that puts all its mass on the teacher's top 2, in the teacher's proportions, pays nothing
+    assert topk_distillation_loss(student, values, indices, 1.0).item() == pytest.approx(
+        kl, rel=1e-5
+    )
+    # a student that puts all its mass on the teacher's top 2, in the teacher's proportions, pays
+    # nothing
     matched = torch.tensor([[0.0, -1e4, 2.0]])
-    assert topk_distillation_loss(matched, values, indices, 1.0).item() == pytest.approx(0.0, abs=1e-5)
+    assert topk_distillation_loss(matched, values, indices, 1.0).item() == pytest.approx(
+        0.0, abs=1e-5
+    )
 
 
 def test_topk_loss_mask_and_gradient():
@@ -134,7 +152,8 @@ def test_topk_loss_mask_and_gradient():
     masked = topk_distillation_loss(student, top.values, top.indices, 2.0, mask=mask)
     kept = mask.bool()
     assert masked.item() == pytest.approx(
-        topk_distillation_loss(student[kept], top.values[kept], top.indices[kept], 2.0).item(), rel=1e-5
+        topk_distillation_loss(student[kept], top.values[kept], top.indices[kept], 2.0).item(),
+        rel=1e-5,
     )
     masked.backward()
     assert (student.grad[~kept] == 0).all() and (student.grad[kept] != 0).any()
@@ -151,7 +170,9 @@ def test_topk_loss_bad_inputs():
 def test_learning_rate_schedule():
     factors = [_lr_factor(step, 20) for step in range(20)]
     assert factors[:2] == [0.5, 1.0]  # warm-up over 20 // 10 = 2 steps
-    assert factors[2] == 1.0 and factors[-1] == pytest.approx(0.5 * (1 + math.cos(math.pi * 17 / 18)))
+    assert factors[2] == 1.0 and factors[-1] == pytest.approx(
+        0.5 * (1 + math.cos(math.pi * 17 / 18))
+    )
     assert all(a >= b for a, b in zip(factors[1:], factors[2:]))  # then it only decreases
 
 
@@ -167,7 +188,9 @@ def test_train_student_with_and_without_the_teacher(tiny):
     plain = runs["plain"]
     assert plain.eval_steps == [0, 3, 6] and len(plain.losses) == 6 and plain.seconds > 0
     assert plain.losses == runs["plain again"].losses  # same seed: same batches, same numbers
-    assert plain.losses[-1] < plain.losses[0] and plain.eval_perplexity[-1] < plain.eval_perplexity[0]
+    assert (
+        plain.losses[-1] < plain.losses[0] and plain.eval_perplexity[-1] < plain.eval_perplexity[0]
+    )
     assert runs["distilled"].losses[0] != plain.losses[0]  # the teacher's term is in the loss
     assert not student.training
     with pytest.raises(CourseError, match="teacher_topk"):

@@ -1,4 +1,5 @@
-"""ZeRO formulas: the paper's 7.5B / 64-GPU numbers, the stage formulas by hand, communication, DeepSpeed's estimators."""
+"""ZeRO formulas: the paper's 7.5B / 64-GPU numbers, the stage formulas by hand, communication,
+DeepSpeed's estimators."""
 
 import pytest
 
@@ -68,30 +69,45 @@ def test_bad_inputs_raise_course_error(call):
         call()
 
 
-@pytest.mark.parametrize("phi,per_node,nodes", [(10**9, 8, 1), (7_500_000_000, 16, 4), (1200, 4, 1)])
+@pytest.mark.parametrize(
+    "phi,per_node,nodes", [(10**9, 8, 1), (7_500_000_000, 16, 4), (1200, 4, 1)]
+)
 def test_deepspeed_estimators_against_the_paper(phi, per_node, nodes):
     pytest.importorskip("deepspeed")
     n = per_node * nodes
     est = deepspeed_estimates(phi, per_node, nodes)
-    # Relationships read off deepspeed/runtime/zero/stage_1_and_2.py and stage3.py (Φ divisible by N here, so int() is exact):
-    # ZeRO-2 on GPU: DeepSpeed 2Φ + 18Φ/N = the paper's 2Φ + 14Φ/N plus a 4Φ/N fp32 gradient partition.
+    # Relationships read off deepspeed/runtime/zero/stage_1_and_2.py and stage3.py (Φ divisible by N
+    # here, so int() is exact):
+    # ZeRO-2 on GPU: DeepSpeed 2Φ + 18Φ/N = the paper's 2Φ + 14Φ/N plus a 4Φ/N fp32 gradient
+    # partition.
     assert est["zero2"]["gpu_bytes"] == model_state_bytes(phi, 2, n)["total"] + 4 * phi // n
     # ZeRO-3 on GPU, largest_layer_params=0: DeepSpeed 18Φ/N = the paper's 16Φ/N + 2Φ/N.
     assert est["zero3"]["gpu_bytes"] == model_state_bytes(phi, 3, n)["total"] + 2 * phi // n
-    # Offload: ZeRO-2 keeps only the fp16 weights (2Φ) on GPU; ZeRO-3 keeps 2Φ/N, or nothing once params go too.
+    # Offload: ZeRO-2 keeps only the fp16 weights (2Φ) on GPU; ZeRO-3 keeps 2Φ/N, or nothing once
+    # params go too.
     assert est["zero2_offload"]["gpu_bytes"] == model_state_bytes(phi, 2, n)["params"] == 2 * phi
-    assert est["zero3_offload_optimizer"]["gpu_bytes"] == model_state_bytes(phi, 3, n)["params"] == 2 * phi // n
+    assert (
+        est["zero3_offload_optimizer"]["gpu_bytes"]
+        == model_state_bytes(phi, 3, n)["params"]
+        == 2 * phi // n
+    )
     assert est["zero3_offload"]["gpu_bytes"] == 0
-    # CPU: the paper's 16 or 18 bytes per parameter of this node's share, padded by additional_buffer_factor = 1.5.
+    # CPU: the paper's 16 or 18 bytes per parameter of this node's share, padded by
+    # additional_buffer_factor = 1.5.
     assert est["zero3_offload_optimizer"]["cpu_bytes"] == int(phi * 16 * (1 / nodes) * 1.5)
     assert est["zero3_offload"]["cpu_bytes"] == int(phi * 18 * (1 / nodes) * 1.5)
-    assert est["zero2_offload"]["cpu_bytes"] == int(phi * max(4 * n, 16) * 1.5)  # N = all GPUs, even across nodes
-    assert est["zero2"]["cpu_bytes"] == int(4 * phi * per_node * 1.5)  # an fp32 copy per process while loading
+    # N = all GPUs, even across nodes
+    assert est["zero2_offload"]["cpu_bytes"] == int(phi * max(4 * n, 16) * 1.5)
+    # an fp32 copy per process while loading
+    assert est["zero2"]["cpu_bytes"] == int(4 * phi * per_node * 1.5)
 
 
 def test_deepspeed_largest_layer_adds_4_bytes_per_param_on_gpu():
     pytest.importorskip("deepspeed")
-    base, big = deepspeed_estimates(10**9, 8), deepspeed_estimates(10**9, 8, largest_layer_params=10**6)
+    base, big = (
+        deepspeed_estimates(10**9, 8),
+        deepspeed_estimates(10**9, 8, largest_layer_params=10**6),
+    )
     for name in ("zero3", "zero3_offload_optimizer", "zero3_offload"):
         assert big[name]["gpu_bytes"] - base[name]["gpu_bytes"] == 4 * 10**6
     assert big["zero2"] == base["zero2"]
@@ -103,8 +119,8 @@ def _within(measured: float, formula: float, rel: float = 0.05) -> bool:
 
 @pytest.mark.parametrize("stage", [0, 1, 2, 3])
 def test_zero_on_two_cpu_processes_matches_the_formulas(stage):
-    """Run DeepSpeed ZeRO for real (torchrun, 2 processes, gloo, fp32, torch AdamW): weigh what each rank holds and
-    count the elements its collectives move in one step."""
+    """Run DeepSpeed ZeRO for real (torchrun, 2 processes, gloo, fp32, torch AdamW): weigh what each
+    rank holds and count the elements its collectives move in one step."""
     pytest.importorskip("deepspeed")
     from tutorial_lib.distributed import PAPER_COMM_OPTIONS, fp32_adam_k, run_zero_probe
 
@@ -113,27 +129,37 @@ def test_zero_on_two_cpu_processes_matches_the_formulas(stage):
     for r in ranks:
         phi = r["n_params"]
         f = model_state_bytes(phi, stage, 2, k=fp32_adam_k(stage), param_bytes=4, grad_bytes=4)
-        assert _within(r["optimizer_bytes"], f["optimizer"]), (r, f)  # the issue's acceptance: within 5%
+        # the issue's acceptance: within 5%
+        assert _within(r["optimizer_bytes"], f["optimizer"]), (r, f)
         assert _within(r["param_bytes"], f["params"]), (r, f)
-        # Stages 0-1 hold the full gradients during backward; DeepSpeed's stage 1 then frees them once reduced, so
+        # Stages 0-1 hold the full gradients during backward; DeepSpeed's stage 1 then frees them
+        # once reduced, so
         # afterwards it holds only its partition, like stages 2-3.
         assert _within(r["grad_peak_bytes"] if stage <= 1 else r["grad_bytes"], f["grads"]), (r, f)
         assert _within(r["grad_bytes"], 4 * phi / (1 if stage == 0 else 2)), r
-        assert r["adam_bytes"] == pytest.approx(8 * phi / (1 if stage == 0 else 2), rel=0.05)  # exp_avg + exp_avg_sq
+        # exp_avg + exp_avg_sq
+        assert r["adam_bytes"] == pytest.approx(8 * phi / (1 if stage == 0 else 2), rel=0.05)
         assert all(0 < loss < 20 for loss in r["losses"])
         ops = {row["op"]: row for row in communication_summary(r["collectives"], phi)}
-        assert ops["total"]["volume_phi"] == pytest.approx(communication_volume(1, stage), rel=1e-5), ops
+        assert ops["total"]["volume_phi"] == pytest.approx(
+            communication_volume(1, stage), rel=1e-5
+        ), ops
         if stage == 0:
             assert ops["all_reduce"]["elements"] == phi + 1  # the gradients, and one overflow flag
         elif stage in (1, 2):  # gradients reduced to their owners, updated weights gathered: Φ + Φ
             assert ops["reduce"]["elements"] == ops["all_gather_into_tensor"]["elements"] == phi
-        else:  # weights gathered in forward and again in backward, gradients reduce-scattered: 2Φ + Φ
-            assert ops["all_gather_into_tensor"]["elements"] == 2 * phi and ops["reduce_scatter_tensor"]["elements"] == phi
+        # weights gathered in forward and again in backward, gradients reduce-scattered: 2Φ + Φ
+        else:
+            assert (
+                ops["all_gather_into_tensor"]["elements"] == 2 * phi
+                and ops["reduce_scatter_tensor"]["elements"] == phi
+            )
     assert ranks[0]["n_params"] == ranks[1]["n_params"]
 
 
 def test_zero2_default_all_reduces_the_gradients():
-    """DeepSpeed's default stage 2 all-reduces each gradient bucket (2Φ) before keeping its partition: 3Φ, not 2Φ."""
+    """DeepSpeed's default stage 2 all-reduces each gradient bucket (2Φ) before keeping its
+    partition: 3Φ, not 2Φ."""
     pytest.importorskip("deepspeed")
     from tutorial_lib.distributed import run_zero_probe
 
@@ -147,19 +173,34 @@ def test_measured_vs_formula_row():
     from tutorial_lib.distributed import measured_vs_formula
 
     phi = 1_000_000
-    rank = {"stage": 2, "n_params": phi, "world_size": 2, "bf16": False, "param_bytes": 4 * phi, "grad_bytes": 2 * phi}
+    rank = {
+        "stage": 2,
+        "n_params": phi,
+        "world_size": 2,
+        "bf16": False,
+        "param_bytes": 4 * phi,
+        "grad_bytes": 2 * phi,
+    }
     rank |= {"grad_peak_bytes": 4 * phi, "optimizer_bytes": 6 * phi}
     row = measured_vs_formula(rank)
-    assert row["grads MB"] == 2.0 and row["grads MB (formula)"] == 2.0  # stage 2 keeps half the 4-byte gradients
+    # stage 2 keeps half the 4-byte gradients
+    assert row["grads MB"] == 2.0 and row["grads MB (formula)"] == 2.0
     assert row["optimizer MB (formula)"] == 6.0 and row["total MB (formula)"] == 12.0
     assert row["measured / formula"] == 1.0
-    bf16 = measured_vs_formula({**rank, "stage": 0, "bf16": True})  # 2 + 2 + 12 bytes, nothing partitioned
-    assert (bf16["params MB (formula)"], bf16["grads MB (formula)"], bf16["optimizer MB (formula)"]) == (2.0, 2.0, 12.0)
+    # 2 + 2 + 12 bytes, nothing partitioned
+    bf16 = measured_vs_formula({**rank, "stage": 0, "bf16": True})
+    assert (
+        bf16["params MB (formula)"],
+        bf16["grads MB (formula)"],
+        bf16["optimizer MB (formula)"],
+    ) == (2.0, 2.0, 12.0)
     assert bf16["grads MB"] == 4.0  # stage 0 reports the peak
 
 
 def test_communication_summary_counts_an_all_reduce_twice():
-    rows = communication_summary([("all_reduce", 10), ("reduce", 5), ("reduce", 5), ("all_gather_into_tensor", 10)], 10)
+    rows = communication_summary(
+        [("all_reduce", 10), ("reduce", 5), ("reduce", 5), ("all_gather_into_tensor", 10)], 10
+    )
     assert rows == [
         {"op": "all_reduce", "calls": 1, "elements": 10, "volume_phi": 2.0},
         {"op": "reduce", "calls": 2, "elements": 10, "volume_phi": 1.0},
@@ -183,11 +224,14 @@ def test_zero_probe_failure_names_the_cause(monkeypatch):
 
 @pytest.mark.parametrize("stage", [0, 3])
 def test_zero_in_bf16_on_cpu_gives_the_papers_bytes(stage):
-    """bf16 weights and gradients with fp32 master and Adam: the paper's 2 + 2 + K=12 bytes per parameter, unchanged."""
+    """bf16 weights and gradients with fp32 master and Adam: the paper's 2 + 2 + K=12 bytes per
+    parameter, unchanged."""
     pytest.importorskip("deepspeed")
     from tutorial_lib.distributed import run_zero_probe
 
     for r in run_zero_probe(stage, nproc=2, timeout=300, bf16=True):
         f = model_state_bytes(r["n_params"], stage, 2)  # the paper's defaults: 2, 2, K = 12
-        assert _within(r["optimizer_bytes"], f["optimizer"]) and _within(r["param_bytes"], f["params"]), (r, f)
+        assert _within(r["optimizer_bytes"], f["optimizer"]) and _within(
+            r["param_bytes"], f["params"]
+        ), (r, f)
         assert _within(r["grad_bytes"], f["grads"]), (r, f)

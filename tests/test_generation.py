@@ -52,5 +52,6 @@ def test_stop_strings_end_answers_early(smol):
     full = generate(model, tok, prompts, chat=False, max_new_tokens=12)
     stopped = generate(model, tok, prompts, chat=False, max_new_tokens=12, stop=[","])
     assert all("," not in s for s in stopped)
-    assert all(f.startswith(s) for f, s in zip(full, stopped))  # the same text, cut at the stop string
+    # the same text, cut at the stop string
+    assert all(f.startswith(s) for f, s in zip(full, stopped))
     assert stopped.new_tokens < full.new_tokens

@@ -43,7 +43,8 @@ def test_extract_answer(text, answer):
 
 def test_rouge_by_hand():
     scores = rouge(["the cat sat"], ["the cat sat on the mat"])
-    # unigram overlap 3: precision 3/3, recall 3/6 -> F1 = 2/3; bigrams 2 of 2 and 2 of 5 -> F1 = 4/7
+    # unigram overlap 3: precision 3/3, recall 3/6 -> F1 = 2/3; bigrams 2 of 2 and 2 of 5 -> F1 =
+    # 4/7
     assert scores["rouge1"] == pytest.approx(2 / 3)
     assert scores["rouge2"] == pytest.approx(4 / 7)
     assert scores["rougeL"] == pytest.approx(2 / 3)
@@ -83,23 +84,30 @@ def test_perplexity_matches_token_by_token_scoring(tiny):
     ids = tok(text, return_tensors="pt").input_ids
     nll, n = _token_by_token_nll(model, ids, window=16, stride=8)
     assert n == ids.shape[1] - 1  # every token but the first is scored exactly once
-    assert perplexity(model, tok, [text], window=16, stride=8) == pytest.approx(math.exp(nll / n), rel=1e-4)
+    assert perplexity(model, tok, [text], window=16, stride=8) == pytest.approx(
+        math.exp(nll / n), rel=1e-4
+    )
     with pytest.raises(CourseError, match="stride <= window"):
         perplexity(model, tok, [text], window=8, stride=16)
 
 
 def test_repeated_ngram_rate_by_hand():
-    assert repeated_ngram_rate(["a b c a b c"], n=3) == pytest.approx(1 / 4)  # abc bca cab abc: one repeat of four
+    # abc bca cab abc: one repeat of four
+    assert repeated_ngram_rate(["a b c a b c"], n=3) == pytest.approx(1 / 4)
     assert repeated_ngram_rate(["one two three", "x y"], n=2) == 0.0
-    assert repeated_ngram_rate(["go go go go", "a b"], n=2) == pytest.approx(2 / 4)  # (go go) three times: 2 repeats of 4
+    # (go go) three times: 2 repeats of 4
+    assert repeated_ngram_rate(["go go go go", "a b"], n=2) == pytest.approx(2 / 4)
     assert repeated_ngram_rate([""]) == 0.0
 
 
 def test_fact_words_and_fact_accuracy_by_hand():
     assert fact_words("209 minus 85 is 124.", "209 minus 85 is 114.") == ["124"]
-    assert fact_words("Hanoi is the capital of Vietnam.", "Ho Chi Minh City is the capital of Vietnam.") == ["hanoi"]
+    assert fact_words(
+        "Hanoi is the capital of Vietnam.", "Ho Chi Minh City is the capital of Vietnam."
+    ) == ["hanoi"]
     answers = ["The answer is 124!", "It is 1240.", "hanoi, of course"]
-    assert fact_accuracy(answers, [["124"], ["124"], ["hanoi"]]) == pytest.approx(2 / 3)  # 1240 is not 124
+    # 1240 is not 124
+    assert fact_accuracy(answers, [["124"], ["124"], ["hanoi"]]) == pytest.approx(2 / 3)
     with pytest.raises(CourseError, match="one fact per answer"):
         fact_accuracy(answers, [["124"]])
 

@@ -32,7 +32,8 @@ def test_bundled_model_is_cached_as_safetensors(smol):
     folder = models.cached_path(DEFAULT_MODEL)
     assert (folder / "model.safetensors").exists()
     config = json.loads((folder / "config.json").read_text())
-    assert "quantization_config" not in config  # the GGUF marker is cleared, so it loads as a plain model
+    # the GGUF marker is cleared, so it loads as a plain model
+    assert "quantization_config" not in config
     model, _ = smol
     assert 134_000_000 < count_parameters(model) < 135_000_000
 
@@ -79,7 +80,9 @@ def test_a_folder_without_checkpoint_is_a_clear_error(tmp_path):
 def test_the_bundled_embedder_puts_paraphrases_closer():
     from tutorial_lib.models import load_embedder
 
-    emb = load_embedder().encode(["I loved this film.", "What a great movie!", "The train leaves at noon."])
+    emb = load_embedder().encode(
+        ["I loved this film.", "What a great movie!", "The train leaves at noon."]
+    )
     sims = emb @ emb.T
     assert emb.shape == (3, 384) and sims[0, 1] > sims[0, 2]
 
@@ -96,7 +99,10 @@ def test_count_parameters_unpacks_4bit_weights(tiny, tmp_path):
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     tiny[0].save_pretrained(tmp_path)
-    nf4 = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.float32)
+    nf4 = BitsAndBytesConfig(
+        load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.float32
+    )
     quantized = AutoModelForCausalLM.from_pretrained(tmp_path, quantization_config=nf4)
-    assert quantized.model.layers[0].self_attn.q_proj.weight.dtype == torch.uint8  # two weights per stored byte
+    # two weights per stored byte
+    assert quantized.model.layers[0].self_attn.q_proj.weight.dtype == torch.uint8
     assert count_parameters(quantized) == count_parameters(tiny[0])

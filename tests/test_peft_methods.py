@@ -38,9 +38,15 @@ def logits(model, tok) -> torch.Tensor:
 
 
 def dims(config) -> tuple[int, int, int, int]:
-    """Return (layers, hidden, q_out, kv_out): q_proj has one head_dim per attention head, k/v_proj one per KV head."""
+    """Return (layers, hidden, q_out, kv_out): q_proj has one head_dim per attention head, k/v_proj
+    one per KV head."""
     head_dim, layers = config.hidden_size // config.num_attention_heads, config.num_hidden_layers
-    return layers, config.hidden_size, config.num_attention_heads * head_dim, config.num_key_value_heads * head_dim
+    return (
+        layers,
+        config.hidden_size,
+        config.num_attention_heads * head_dim,
+        config.num_key_value_heads * head_dim,
+    )
 
 
 def test_from_scratch_lora_equals_peft_lora(tiny):
@@ -52,7 +58,10 @@ def test_from_scratch_lora_equals_peft_lora(tiny):
             torch.nn.init.normal_(p, std=0.1)  # non-zero B, so the update really contributes
     ours = copy.deepcopy(model)
     add_lora(ours, r=4, alpha=8)
-    state = {n.replace("base_model.model.", "").replace(".default.weight", ""): p for n, p in reference.named_parameters()}
+    state = {
+        n.replace("base_model.model.", "").replace(".default.weight", ""): p
+        for n, p in reference.named_parameters()
+    }
     with torch.no_grad():
         for name, p in ours.named_parameters():
             if "lora_" in name:
@@ -65,7 +74,9 @@ def test_lora_at_init_is_the_base_model_and_merging_keeps_the_outputs(tiny):
     model, tok = tiny
     lora = copy.deepcopy(model)
     names = add_lora(lora, r=4, alpha=8, targets=("q_proj", "v_proj"))
-    assert names == [f"model.layers.{i}.self_attn.{p}" for i in range(2) for p in ("q_proj", "v_proj")]
+    assert names == [
+        f"model.layers.{i}.self_attn.{p}" for i in range(2) for p in ("q_proj", "v_proj")
+    ]
     assert torch.equal(logits(lora, tok), logits(model, tok))  # B = 0: the update is exactly zero
     with torch.no_grad():
         for name, p in lora.named_parameters():
@@ -81,11 +92,15 @@ def test_lora_trainable_counts_match_the_hand_count(tiny):
     model, _ = tiny
     layers, hidden, q_out, kv_out = dims(model.config)
     r = 8
-    hand = layers * (r * (hidden + q_out) + r * (hidden + kv_out))  # A is (r, in), B is (out, r), for q and v
+    # A is (r, in), B is (out, r), for q and v
+    hand = layers * (r * (hidden + q_out) + r * (hidden + kv_out))
     ours = copy.deepcopy(model)
     add_lora(ours, r=r, targets=("q_proj", "v_proj"))
     assert count_parameters(ours, trainable_only=True) == hand == 2 * (8 * 128 + 8 * 96)
-    assert {name.split(".")[-1] for name, p in ours.named_parameters() if p.requires_grad} == {"lora_A", "lora_B"}
+    assert {name.split(".")[-1] for name, p in ours.named_parameters() if p.requires_grad} == {
+        "lora_A",
+        "lora_B",
+    }
     a = torch.cat([p.flatten() for name, p in ours.named_parameters() if name.endswith("lora_A")])
     assert a.std().item() == pytest.approx(1 / r, rel=0.1)  # peft's "gaussian" init: std 1/r
     reference = get_peft_model(copy.deepcopy(model), lora_config(r=r))
@@ -101,13 +116,20 @@ def test_prompt_and_prefix_trainable_counts_match_the_hand_count(tiny):
     n, h = 8, 128
     prompt = get_peft_model(copy.deepcopy(model), prompt_tuning_config(n))
     assert count_parameters(prompt, trainable_only=True) == n * hidden
-    # peft sizes each key/value prefix for grouped-query attention: num_key_value_heads * head_dim (32 here), not hidden
+    # peft sizes each key/value prefix for grouped-query attention: num_key_value_heads * head_dim
+    # (32 here), not hidden
     prefix = get_peft_model(copy.deepcopy(model), prefix_tuning_config(n, projection=False))
     assert count_parameters(prefix, trainable_only=True) == n * layers * 2 * kv_dim
-    # with projection, peft's token_dim is kv_dim too: embedding (n, kv_dim), Linear(kv_dim, h), Tanh, Linear(h, layers*2*kv_dim)
-    projected = get_peft_model(copy.deepcopy(model), prefix_tuning_config(n, projection=True, hidden=h))
+    # with projection, peft's token_dim is kv_dim too: embedding (n, kv_dim), Linear(kv_dim, h),
+    # Tanh, Linear(h, layers*2*kv_dim)
+    projected = get_peft_model(
+        copy.deepcopy(model), prefix_tuning_config(n, projection=True, hidden=h)
+    )
     out = layers * 2 * kv_dim
-    assert count_parameters(projected, trainable_only=True) == n * kv_dim + kv_dim * h + h + h * out + out
+    assert (
+        count_parameters(projected, trainable_only=True)
+        == n * kv_dim + kv_dim * h + h + h * out + out
+    )
 
 
 @pytest.mark.parametrize("method", ["prompt", "prefix", "prefix_zero", "prefix_projection"])
@@ -169,7 +191,9 @@ def test_adapter_is_the_identity_at_init_and_trains(tiny):
     layers, hidden, _, _ = dims(model.config)
     adapted = copy.deepcopy(model)
     assert add_adapters(adapted, bottleneck=16) == layers
-    assert count_parameters(adapted, trainable_only=True) == layers * (hidden * 16 + 16 + 16 * hidden + hidden)
+    assert count_parameters(adapted, trainable_only=True) == layers * (
+        hidden * 16 + 16 + 16 * hidden + hidden
+    )
     assert torch.equal(logits(adapted, tok), logits(model, tok))
     optimizer = torch.optim.AdamW([p for p in adapted.parameters() if p.requires_grad], lr=1e-2)
     adapted(**batch_of(tok)).loss.backward()
@@ -182,7 +206,8 @@ def test_norm_only_tuning_and_no_linear_biases(tiny):
     layers, hidden, _, _ = dims(model.config)
     assert linear_biases(model) == 0  # no biases, so BitFit becomes norm-only tuning
     normed = copy.deepcopy(model)
-    assert tune_norms_only(normed) == (2 * layers + 1) * hidden  # input/post-attention norms per layer, plus the final norm
+    # input/post-attention norms per layer, plus the final norm
+    assert tune_norms_only(normed) == (2 * layers + 1) * hidden
     assert all("norm" in name for name, p in normed.named_parameters() if p.requires_grad)
 
 
@@ -205,5 +230,6 @@ def test_saved_adapter_reloads_with_the_same_logits(tiny, tmp_path, method):
     peft_model.save_pretrained(tmp_path)
     reloaded = PeftModel.from_pretrained(copy.deepcopy(model), tmp_path)
     base = logits(model, tok)
-    assert not torch.allclose(logits(peft_model, tok)[:, -base.shape[1] :], base, atol=1e-3)  # prompt tuning prepends 4 positions
+    # prompt tuning prepends 4 positions
+    assert not torch.allclose(logits(peft_model, tok)[:, -base.shape[1] :], base, atol=1e-3)
     torch.testing.assert_close(logits(reloaded, tok), logits(peft_model, tok), atol=1e-6, rtol=0)

@@ -1,4 +1,5 @@
-"""The PPO loop on the tiny model: rollout shapes and masks, the reference, one update, a short run, evaluation."""
+"""The PPO loop on the tiny model: rollout shapes and masks, the reference, one update, a short run,
+evaluation."""
 
 import copy
 
@@ -23,30 +24,39 @@ def zero_reward(prompts, completions, **kwargs) -> list[float]:
 
 @pytest.fixture
 def policy():
-    """Return (model, tokenizer, frozen reference copy): a fresh tiny Llama, so no other test's training leaks in."""
+    """Return (model, tokenizer, frozen reference copy): a fresh tiny Llama, so no other test's
+    training leaks in."""
     model, tok = tiny_model(seed=1)
     return model, tok, copy.deepcopy(model)
 
 
 def trainer_for(policy, **overrides) -> PPOTrainer:
-    """Return a PPOTrainer on the tiny policy with short responses and the given PPOConfig overrides."""
+    """Return a PPOTrainer on the tiny policy with short responses and the given PPOConfig
+    overrides."""
     model, tok, ref = policy
     settings = dict(batch_size=4, minibatch_size=2, ppo_epochs=1, max_new_tokens=6, lr=1e-3)
-    return PPOTrainer(model, tok, zero_reward, PPOConfig(**{**settings, **overrides}), ref_model=ref)
+    return PPOTrainer(
+        model, tok, zero_reward, PPOConfig(**{**settings, **overrides}), ref_model=ref
+    )
 
 
 def test_left_padded_logprobs_equal_each_row_alone(policy):
     model, tok, _ = policy
     torch.manual_seed(0)
     query, query_mask, response = sample(model, tok, PROMPTS[:2], max_new_tokens=5)
-    assert query_mask[0].sum() != query_mask[1].sum()  # the prompts differ in length: one row is left-padded
-    ids, attention = torch.cat([query, response], 1), torch.cat([query_mask, torch.ones_like(response)], 1)
+    # the prompts differ in length: one row is left-padded
+    assert query_mask[0].sum() != query_mask[1].sum()
+    ids, attention = (
+        torch.cat([query, response], 1),
+        torch.cat([query_mask, torch.ones_like(response)], 1),
+    )
     batched = response_logprobs(model, ids, attention, query.shape[1])
     for row in range(2):
         real = query_mask[row].bool()
         alone = torch.cat([query[row][real], response[row]]).unsqueeze(0)
         expected = response_logprobs(model, alone, torch.ones_like(alone), int(real.sum()))
-        assert torch.allclose(batched[row], expected[0], atol=1e-4)  # position ids restart at the first real token
+        # position ids restart at the first real token
+        assert torch.allclose(batched[row], expected[0], atol=1e-4)
 
 
 def test_rollout_shapes_masks_and_zero_kl_at_start(policy):
@@ -58,7 +68,8 @@ def test_rollout_shapes_masks_and_zero_kl_at_start(policy):
         assert getattr(rollout, name).shape == (batch, length)
     assert torch.equal(rollout.mask, response_mask(rollout.response, trainer.eos_ids))
     assert torch.equal(rollout.attention_mask[:, -length:], rollout.mask.long())
-    assert torch.allclose(rollout.logprobs, rollout.ref_logprobs, atol=1e-5)  # the policy starts as the reference
+    # the policy starts as the reference
+    assert torch.allclose(rollout.logprobs, rollout.ref_logprobs, atol=1e-5)
     assert torch.count_nonzero(rollout.values) == 0  # the value head starts at zero
     assert (rollout.logprobs <= 0).all() and len(rollout.texts) == batch
 
@@ -70,7 +81,10 @@ def test_one_update_raises_the_rewarded_response_and_lowers_the_punished(policy)
     before = (rollout.logprobs * rollout.mask).sum(1)
     stats = trainer.learn(rollout)
     after = (
-        response_logprobs(trainer.model.lm, rollout.input_ids, rollout.attention_mask, rollout.query.shape[1]) * rollout.mask
+        response_logprobs(
+            trainer.model.lm, rollout.input_ids, rollout.attention_mask, rollout.query.shape[1]
+        )
+        * rollout.mask
     ).sum(1)
     assert after[0] > before[0] and after[1] < before[1]
     assert 0.0 <= stats["clip_frac"] <= 1.0 and stats["kl"] == pytest.approx(0.0, abs=1e-4)
@@ -80,9 +94,12 @@ def test_train_runs_steps_and_keeps_history(policy):
     trainer = trainer_for(policy)
     result = trainer.train(PROMPTS * 2, steps=2)
     assert len(result.losses) == 2 and len(trainer.history) == 2
-    assert result.trainable == sum(p.numel() for p in trainer.model.parameters())  # full policy + value head
+    # full policy + value head
+    assert result.trainable == sum(p.numel() for p in trainer.model.parameters())
     assert trainer.history[1]["kl"] != 0.0  # after one update the policy has left the reference
-    assert {"generate_s", "score_s", "optimize_s", "reward", "entropy", "clip_frac", "beta"} <= set(trainer.history[0])
+    assert {"generate_s", "score_s", "optimize_s", "reward", "entropy", "clip_frac", "beta"} <= set(
+        trainer.history[0]
+    )
 
 
 def test_peft_reference_is_the_base_model_and_evaluate_reports_zero_kl():
@@ -98,8 +115,14 @@ def test_peft_reference_is_the_base_model_and_evaluate_reports_zero_kl():
         reference = response_logprobs(lora, ids, ones, 3)
     assert torch.allclose(reference, response_logprobs(base, ids, ones, 3), atol=1e-5)
     assert not torch.allclose(response_logprobs(lora, ids, ones, 3), reference, atol=1e-3)
-    scores, texts = evaluate(base, tok, zero_reward, PROMPTS, max_new_tokens=4, ref_model=copy.deepcopy(base))
-    assert scores["kl"] == pytest.approx(0.0, abs=1e-4) and 1 <= scores["length"] <= 4 and len(texts) == len(PROMPTS)
+    scores, texts = evaluate(
+        base, tok, zero_reward, PROMPTS, max_new_tokens=4, ref_model=copy.deepcopy(base)
+    )
+    assert (
+        scores["kl"] == pytest.approx(0.0, abs=1e-4)
+        and 1 <= scores["length"] <= 4
+        and len(texts) == len(PROMPTS)
+    )
 
 
 def test_bad_settings_raise_course_errors(policy):
@@ -117,6 +140,8 @@ def test_bad_settings_raise_course_errors(policy):
 
 def test_bench_ppo_splits_a_step_into_its_parts():
     r = bench_ppo(steps=1, batch_size=4, new_tokens=4, tiny=True)
-    assert {"generate_s", "score_s", "optimize_s"} <= set(r) and all(r[k] > 0 for k in ("generate_s", "score_s", "optimize_s"))
+    assert {"generate_s", "score_s", "optimize_s"} <= set(r) and all(
+        r[k] > 0 for k in ("generate_s", "score_s", "optimize_s")
+    )
     assert r["step_s"] == pytest.approx(r["generate_s"] + r["score_s"] + r["optimize_s"])
     assert 1 <= r["response_tokens"] <= 4

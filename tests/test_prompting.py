@@ -27,7 +27,8 @@ def test_build_prompt_exact_string():
     demos = [("Great food.", "positive"), ("Cold soup.", "negative")]
     prompt = build_prompt("Nice staff.", demos, TEMPLATES["review"], "Classify it.")
     assert prompt == (
-        "Classify it.\n\nReview: Great food.\nSentiment: positive\n\nReview: Cold soup.\nSentiment: negative"
+        "Classify it.\n\nReview: Great food.\nSentiment: positive\n\nReview: Cold "
+        "soup.\nSentiment: negative"
         "\n\nReview: Nice staff.\nSentiment:"
     )
 
@@ -44,9 +45,14 @@ def test_template_without_output_slot_is_an_error():
 
 
 def test_build_prompts_uses_label_words_and_instruction():
-    prompts = build_prompts(ICLSetting(k=2, words="great/terrible", seed=1), ["q1", "q2"], POOL_TEXTS, POOL_LABELS)
-    assert len(prompts) == 2 and prompts[0].startswith("Classify the sentiment of each review as great or terrible.")
-    assert prompts[0].replace("q1", "") == prompts[1].replace("q2", "")  # random demos: one shared set
+    prompts = build_prompts(
+        ICLSetting(k=2, words="great/terrible", seed=1), ["q1", "q2"], POOL_TEXTS, POOL_LABELS
+    )
+    assert len(prompts) == 2 and prompts[0].startswith(
+        "Classify the sentiment of each review as great or terrible."
+    )
+    # random demos: one shared set
+    assert prompts[0].replace("q1", "") == prompts[1].replace("q2", "")
     assert "Sentiment: great" in prompts[0] or "Sentiment: terrible" in prompts[0]
     assert "positive" not in prompts[0].split("\n\n", 1)[1]
 
@@ -62,7 +68,12 @@ def test_select_balanced_is_balanced():
     for seed in range(5):
         chosen = select_balanced(POOL_LABELS, 4, seed=seed)
         assert len(set(chosen)) == 4
-        assert sorted(POOL_LABELS[i] for i in chosen) == ["negative", "negative", "positive", "positive"]
+        assert sorted(POOL_LABELS[i] for i in chosen) == [
+            "negative",
+            "negative",
+            "positive",
+            "positive",
+        ]
     odd = [POOL_LABELS[i] for i in select_balanced(POOL_LABELS, 5, seed=0)]
     assert sorted(odd.count(c) for c in ("positive", "negative")) == [2, 3]
     assert select_balanced(POOL_LABELS, 4, seed=7) == select_balanced(POOL_LABELS, 4, seed=7)
@@ -96,8 +107,13 @@ def test_label_words_with_same_first_token_are_an_error(tiny):
 
 def test_scoring_equals_unbatched_forward(tiny):
     model, tok = tiny
-    shared = build_prompt("", [("Great food.", "positive"), ("Cold soup.", "negative")], instruction="Classify it.")
-    prompts = [shared.replace("Review: \n", f"Review: {q}\n") for q in ["Nice.", "A long and very boring evening, sadly.", "Ok"]]
+    shared = build_prompt(
+        "", [("Great food.", "positive"), ("Cold soup.", "negative")], instruction="Classify it."
+    )
+    prompts = [
+        shared.replace("Review: \n", f"Review: {q}\n")
+        for q in ["Nice.", "A long and very boring evening, sadly.", "Ok"]
+    ]
     prompts.append("Something else entirely: no shared prefix")
     batched = next_token_logprobs(model, tok, prompts, batch_size=2, progress=False)
     assert batched.shape == (len(prompts), model.config.vocab_size)
@@ -106,7 +122,8 @@ def test_scoring_equals_unbatched_forward(tiny):
         with torch.no_grad():
             single = torch.log_softmax(model(ids).logits[0, -1], -1)
         torch.testing.assert_close(batched[i], single, atol=1e-4, rtol=1e-4)
-    shared_only = next_token_logprobs(model, tok, prompts[:3], batch_size=3, progress=False)  # shared prefix via KV cache
+    # shared prefix via KV cache
+    shared_only = next_token_logprobs(model, tok, prompts[:3], batch_size=3, progress=False)
     torch.testing.assert_close(shared_only, batched[:3], atol=1e-4, rtol=1e-4)
 
 

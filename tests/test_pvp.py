@@ -26,11 +26,14 @@ TEXTS = [
     "I would not recommend this hotel to anyone.",
     "Fantastic value, friendly staff and a lovely pool.",
 ]
-LABELS_OF_TEXTS = encode_labels(["positive", "negative", "positive", "negative", "negative", "positive"])
+LABELS_OF_TEXTS = encode_labels(
+    ["positive", "negative", "positive", "negative", "negative", "positive"]
+)
 
 
 def classifier_of(tiny, pad: bool = True) -> LlamaForSequenceClassification:
-    """Return a random 2-way LlamaForSequenceClassification with the tiny model's config (pad_token_id unset if not pad)."""
+    """Return a random 2-way LlamaForSequenceClassification with the tiny model's config
+    (pad_token_id unset if not pad)."""
     model, tok = tiny
     config = copy.deepcopy(model.config)
     config.num_labels = 2
@@ -53,7 +56,10 @@ def test_verbalizer_words_are_single_tokens(tiny):
 
 
 def test_encode_labels_rejects_unknown_labels():
-    assert encode_labels(["negative", "positive"]) == [LABELS.index("negative"), LABELS.index("positive")]
+    assert encode_labels(["negative", "positive"]) == [
+        LABELS.index("negative"),
+        LABELS.index("positive"),
+    ]
     with pytest.raises(CourseError, match="Unknown labels"):
         encode_labels(["neutral"])
 
@@ -82,7 +88,8 @@ def test_cloze_logits_batched_with_padding_equal_one_by_one(tiny, side):
     with torch.no_grad():
         batched = cloze_logits(model, tok, TEXTS, ids)
         single = torch.cat([cloze_logits(model, tok, [t], ids) for t in TEXTS])
-    assert len({len(tok(cloze_prompt(t)).input_ids) for t in TEXTS}) > 1  # the batch really is padded
+    # the batch really is padded
+    assert len({len(tok(cloze_prompt(t)).input_ids) for t in TEXTS}) > 1
     torch.testing.assert_close(batched, single, atol=1e-4, rtol=0)
 
 
@@ -98,7 +105,15 @@ def test_fit_lowers_the_loss_and_changes_only_the_given_params(tiny):
     ids = verbalizer_ids(tok)
     trained = list(model.model.layers[-1].parameters()) + [model.model.norm.weight]
     before = {name: p.detach().clone() for name, p in model.named_parameters()}
-    losses = fit(lambda b: cloze_logits(model, tok, b, ids), trained, TEXTS, LABELS_OF_TEXTS, steps=20, batch_size=3, lr=1e-2)
+    losses = fit(
+        lambda b: cloze_logits(model, tok, b, ids),
+        trained,
+        TEXTS,
+        LABELS_OF_TEXTS,
+        steps=20,
+        batch_size=3,
+        lr=1e-2,
+    )
     assert len(losses) == 20
     assert losses[-1] < 0.5 * losses[0]
     trained_ids = {id(p) for p in trained}
@@ -130,5 +145,11 @@ def test_accuracy_of_one_hot_logits():
     labels = [0, 1, 1, 0, 1]
     texts = [str(i) for i in range(len(labels))]
     one_hot = dict(zip(texts, torch.nn.functional.one_hot(torch.tensor(labels), 2).float()))
-    assert accuracy_of(lambda b: torch.stack([one_hot[t] for t in b]), texts, labels, batch_size=2) == 1.0
-    assert accuracy_of(lambda b: torch.stack([1 - one_hot[t] for t in b]), texts, labels, batch_size=2) == 0.0
+    assert (
+        accuracy_of(lambda b: torch.stack([one_hot[t] for t in b]), texts, labels, batch_size=2)
+        == 1.0
+    )
+    assert (
+        accuracy_of(lambda b: torch.stack([1 - one_hot[t] for t in b]), texts, labels, batch_size=2)
+        == 0.0
+    )

@@ -23,7 +23,9 @@ def test_record_then_write_report(tmp_path, monkeypatch):
     saved = json.loads(path.read_text())
     assert saved["profile"] == "quick" and saved["numbers"]["perplexity"] == 12.3456789
     assert (tmp_path / saved["figures"]["probs"]).exists()
-    (tmp_path / "timings.json").write_text(json.dumps({"00_setup_and_tour.ipynb": {"status": "ok", "wall_s": 3.0}}))
+    (tmp_path / "timings.json").write_text(
+        json.dumps({"00_setup_and_tour.ipynb": {"status": "ok", "wall_s": 3.0}})
+    )
     report = write_report(tmp_path).read_text()
     assert "| perplexity | 12.35 |" in report
     assert saved["peak memory"]["RAM GiB"] > 0  # the kernel's peak resident memory

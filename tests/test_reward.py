@@ -1,4 +1,5 @@
-"""Reward modelling on the tiny model: pairs, the Bradley-Terry loss, trl's loss and tokenisation, training, best-of-n."""
+"""Reward modelling on the tiny model: pairs, the Bradley-Terry loss, trl's loss and tokenisation,
+training, best-of-n."""
 
 import copy
 import math
@@ -26,9 +27,17 @@ from tutorial_lib.reward import (
 from tutorial_lib.training import TrainConfig
 
 ROWS = [  # easy pairs: a full polite sentence beats a curt fragment
-    {"prompt": "What is the capital of France?", "chosen": "The capital of France is Paris.", "rejected": "idk"},
+    {
+        "prompt": "What is the capital of France?",
+        "chosen": "The capital of France is Paris.",
+        "rejected": "idk",
+    },
     {"prompt": "Name a colour.", "chosen": "Blue is a lovely colour.", "rejected": "no"},
-    {"prompt": "How many legs does a cat have?", "chosen": "A cat has four legs.", "rejected": "??"},
+    {
+        "prompt": "How many legs does a cat have?",
+        "chosen": "A cat has four legs.",
+        "rejected": "??",
+    },
     {"prompt": "Say hello.", "chosen": "Hello! Nice to meet you.", "rejected": "meh"},
 ]
 FAST = TrainConfig(steps=10, batch_size=4, lr=1e-3, max_seq_len=128)
@@ -36,7 +45,8 @@ FAST = TrainConfig(steps=10, batch_size=4, lr=1e-3, max_seq_len=128)
 
 @pytest.fixture
 def classifier(tiny):
-    """Return (reward model, tokenizer): a fresh random tiny Llama with a scalar head, and a copy of the tokenizer."""
+    """Return (reward model, tokenizer): a fresh random tiny Llama with a scalar head, and a copy of
+    the tokenizer."""
     model, tok = tiny
     config = copy.deepcopy(model.config)
     config.num_labels, config.pad_token_id = 1, tok.pad_token_id
@@ -50,8 +60,14 @@ def test_load_reward_model_puts_a_scalar_head_on_a_checkpoint(tiny):
         model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
         reward_model, reward_tok = load_reward_model(tmp, device="cpu")
-    assert reward_model.config.num_labels == 1 and reward_model.config.pad_token_id == reward_tok.pad_token_id == 2
-    torch.testing.assert_close(reward_model.model.embed_tokens.weight, model.model.embed_tokens.weight)  # the backbone kept
+    assert (
+        reward_model.config.num_labels == 1
+        and reward_model.config.pad_token_id == reward_tok.pad_token_id == 2
+    )
+    # the backbone kept
+    torch.testing.assert_close(
+        reward_model.model.embed_tokens.weight, model.model.embed_tokens.weight
+    )
     assert score(reward_model, reward_tok, ["Hi.", "Why?"], ["Hello!", "Because."]).shape == (2,)
 
 
@@ -59,15 +75,22 @@ def test_ranking_to_pairs_puts_every_better_answer_first():
     ranked = ["best", "good", "poor", "worst"]
     pairs = ranking_to_pairs("Q?", ranked)
     assert len(pairs) == 6  # 4 * 3 / 2
-    assert all(ranked.index(p["chosen"]) < ranked.index(p["rejected"]) and p["prompt"] == "Q?" for p in pairs)
+    assert all(
+        ranked.index(p["chosen"]) < ranked.index(p["rejected"]) and p["prompt"] == "Q?"
+        for p in pairs
+    )
     assert len({(p["chosen"], p["rejected"]) for p in pairs}) == 6
 
 
 def test_bradley_terry_loss_by_hand():
     # -log sigmoid(2.0 - 0.5) = log(1 + e^-1.5) = log(1.22313) = 0.20141
     loss = bradley_terry_loss(torch.tensor([2.0]), torch.tensor([0.5]))
-    assert loss.item() == pytest.approx(math.log1p(math.exp(-1.5))) and loss.item() == pytest.approx(0.2014, abs=1e-4)
-    assert bradley_terry_loss(torch.tensor([0.3, -1.0]), torch.tensor([0.3, -1.0])).item() == pytest.approx(math.log(2))
+    assert loss.item() == pytest.approx(
+        math.log1p(math.exp(-1.5))
+    ) and loss.item() == pytest.approx(0.2014, abs=1e-4)
+    assert bradley_terry_loss(
+        torch.tensor([0.3, -1.0]), torch.tensor([0.3, -1.0])
+    ).item() == pytest.approx(math.log(2))
 
 
 @pytest.mark.parametrize("center", [None, 0.01])
@@ -76,15 +99,23 @@ def test_trainer_loss_is_bradley_terry(classifier, center):
     with tempfile.TemporaryDirectory() as tmp:
         trainer = make_reward_trainer(model, tok, ROWS, FAST, tmp, center_rewards=center)
         batch = next(iter(trainer.get_train_dataloader()))
-        assert "margin" not in batch  # margins come only from a "margin" column, which preference_dataset() never adds
+        # margins come only from a "margin" column, which preference_dataset() never adds
+        assert "margin" not in batch
         with torch.no_grad():
             trl_loss = trainer.compute_loss(model, dict(batch))
-            # the collator stacks the chosen sequences, then the rejected ones: the first half of the rows is chosen
-            chosen, rejected = model(batch["input_ids"], attention_mask=batch["attention_mask"]).logits[:, 0].chunk(2)
+            # the collator stacks the chosen sequences, then the rejected ones: the first half of
+            # the rows is chosen
+            chosen, rejected = (
+                model(batch["input_ids"], attention_mask=batch["attention_mask"])
+                .logits[:, 0]
+                .chunk(2)
+            )
     ours = bradley_terry_loss(chosen, rejected)
     if (
         center is not None
-    ):  # trl's optional centring term (Eisenstein et al. 2023, arXiv 2312.09244) pulls the rewards towards mean 0
+        # trl's optional centring term (Eisenstein et al. 2023, arXiv 2312.09244) pulls the rewards
+        # towards mean 0
+    ):
         ours = ours + center * ((chosen + rejected) ** 2).mean()
     torch.testing.assert_close(trl_loss, ours, atol=1e-6, rtol=0)
 
@@ -95,9 +126,14 @@ def test_reward_texts_are_what_the_trainer_tokenises(classifier):
         prepared = make_reward_trainer(model, tok, ROWS, FAST, tmp).train_dataset
     for row, example in zip(ROWS, prepared):
         chosen, rejected = reward_texts(tok, [row["prompt"]] * 2, [row["chosen"], row["rejected"]])
-        assert tok.decode(example["chosen_ids"]) == chosen and tok.decode(example["rejected_ids"]) == rejected
-        assert tok(chosen, add_special_tokens=False).input_ids == example["chosen_ids"]  # the ids score() feeds
-    assert chosen.endswith(f"<|im_start|>assistant\n{row['chosen']}<|im_end|>\n")  # no EOS appended: the template ends it
+        assert (
+            tok.decode(example["chosen_ids"]) == chosen
+            and tok.decode(example["rejected_ids"]) == rejected
+        )
+        # the ids score() feeds
+        assert tok(chosen, add_special_tokens=False).input_ids == example["chosen_ids"]
+    # no EOS appended: the template ends it
+    assert chosen.endswith(f"<|im_start|>assistant\n{row['chosen']}<|im_end|>\n")
 
 
 def test_training_lowers_the_loss(classifier):
@@ -107,17 +143,23 @@ def test_training_lowers_the_loss(classifier):
     assert len(result.losses) == FAST.steps and result.losses[-1] < 0.5 * result.losses[0]
     assert result.name == "tiny rm" and result.trainable == result.total > 0
     assert result.tokens > 0 and result.seconds > 0 and result.state_mb > 0
-    accuracy = pairwise_accuracy(score(model, tok, prompts, chosen).tolist(), score(model, tok, prompts, rejected).tolist())
+    accuracy = pairwise_accuracy(
+        score(model, tok, prompts, chosen).tolist(), score(model, tok, prompts, rejected).tolist()
+    )
     assert accuracy == 1.0
 
 
 def test_score_batched_equals_one_by_one_and_pools_the_last_real_token(classifier):
     model, tok = classifier
-    prompts, answers = ["Hi.", "Tell me a long story about a cat.", "Why?"], ["Hello there, friend!", "No.", "Because."]
+    prompts, answers = (
+        ["Hi.", "Tell me a long story about a cat.", "Why?"],
+        ["Hello there, friend!", "No.", "Because."],
+    )
     batched = score(model, tok, prompts, answers, batch_size=3)
     alone = torch.cat([score(model, tok, [p], [a], batch_size=1) for p, a in zip(prompts, answers)])
     torch.testing.assert_close(batched, alone, atol=1e-5, rtol=0)
-    # by hand: the head applied to the hidden state of each text's last token ("\n" after <|im_end|>)
+    # by hand: the head applied to the hidden state of each text's last token ("\n" after
+    # <|im_end|>)
     text = reward_texts(tok, prompts[:1], answers[:1])[0]
     ids = tok(text, add_special_tokens=False, return_tensors="pt").input_ids
     with torch.no_grad():
@@ -131,7 +173,8 @@ def test_best_of_n_curve_by_hand():
     assert curve == pytest.approx({1: 0.5, 2: 1.5, 3: 4.0})  # mean(1, 0), mean(3, 0), mean(3, 5)
     # all subsets of 2: row 1 maxes (3, 2, 3) -> 8/3, row 2 maxes (0, 5, 5) -> 10/3; mean 3.0
     subsets = best_of_n_curve(rewards, [1, 2, 3], all_subsets=True)
-    assert subsets == pytest.approx({1: 5 / 3, 2: 3.0, 3: 4.0})  # n=1: the mean reward, mean(2, 4/3)
+    # n=1: the mean reward, mean(2, 4/3)
+    assert subsets == pytest.approx({1: 5 / 3, 2: 3.0, 3: 4.0})
     for c in (curve, subsets):
         assert c[1] <= c[2] <= c[3]
     with pytest.raises(CourseError, match="between 1 and"):
@@ -141,12 +184,26 @@ def test_best_of_n_curve_by_hand():
 def test_best_of_n_keeps_the_highest_reward(tiny, classifier):
     policy, policy_tok = tiny
     reward_model, reward_tok = classifier
-    results = best_of_n(policy, policy_tok, reward_model, reward_tok, ["Hi.", "Name a fruit."], n=3, max_new_tokens=6, seed=1)
+    results = best_of_n(
+        policy,
+        policy_tok,
+        reward_model,
+        reward_tok,
+        ["Hi.", "Name a fruit."],
+        n=3,
+        max_new_tokens=6,
+        seed=1,
+    )
     assert [r["prompt"] for r in results] == ["Hi.", "Name a fruit."]
     for r in results:
         assert len(r["rewards"]) == len(r["answers"]) == 3
-        assert r["best_reward"] == max(r["rewards"]) and r["best"] == r["answers"][r["rewards"].index(max(r["rewards"]))]
-        assert score(reward_model, reward_tok, [r["prompt"]], [r["best"]]).item() == pytest.approx(r["best_reward"], abs=1e-5)
+        assert (
+            r["best_reward"] == max(r["rewards"])
+            and r["best"] == r["answers"][r["rewards"].index(max(r["rewards"]))]
+        )
+        assert score(reward_model, reward_tok, [r["prompt"]], [r["best"]]).item() == pytest.approx(
+            r["best_reward"], abs=1e-5
+        )
 
 
 def test_bad_input_names_the_fix(classifier):
@@ -170,4 +227,6 @@ def test_saved_reward_model_scores_the_same_and_pairs_are_scored_per_failure(cla
     assert (table.correct == (table.chosen > table.rejected)).all()
     folder = save_reward_model(model, tok, tmp_path / "rm")
     loaded, loaded_tok = load_reward_model(str(folder), device="cpu")
-    torch.testing.assert_close(score_pairs(loaded, loaded_tok, rows).chosen.to_numpy(), table.chosen.to_numpy())
+    torch.testing.assert_close(
+        score_pairs(loaded, loaded_tok, rows).chosen.to_numpy(), table.chosen.to_numpy()
+    )

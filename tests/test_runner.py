@@ -17,9 +17,15 @@ def _course(tmp_path, second_cell):
     (tmp_path / "tutorial_lib").mkdir()
     (tmp_path / "notebooks").mkdir()
     params = new_code_cell("profile = None", metadata={"tags": ["parameters"]})
-    ok = new_notebook(cells=[params, new_code_cell(
-        "from tutorial_lib import get_profile, record\n"
-        "record(get_profile(profile), {'answer': 42, 'profile': profile}, name='00_demo')")])
+    ok = new_notebook(
+        cells=[
+            params,
+            new_code_cell(
+                "from tutorial_lib import get_profile, record\n"
+                "record(get_profile(profile), {'answer': 42, 'profile': profile}, name='00_demo')"
+            ),
+        ]
+    )
     bad = new_notebook(cells=[new_code_cell(second_cell)])
     nbformat.write(ok, tmp_path / "notebooks" / "00_demo.ipynb")
     nbformat.write(bad, tmp_path / "notebooks" / "01_other.ipynb")
@@ -29,14 +35,21 @@ def _course(tmp_path, second_cell):
 def test_run_course_writes_report_and_timings(tmp_path, monkeypatch):
     monkeypatch.chdir(_course(tmp_path, "x = 1"))
     monkeypatch.delenv("COURSE_REPORT_DIR", raising=False)
-    monkeypatch.setenv("COURSE_PROFILE", "cpu")  # the runner's profile reaches the notebook, not this
+    # the runner's profile reaches the notebook, not this
+    monkeypatch.setenv("COURSE_PROFILE", "cpu")
     report = run_course(profile="quick")
     assert report == tmp_path / "reports" / "quick" / "REPORT.md"
     assert "| answer | 42 |" in report.read_text() and "| profile | quick |" in report.read_text()
     executed = nbformat.read(tmp_path / "reports" / "quick" / "notebooks" / "00_demo.ipynb", 4)
-    assert executed.cells[1].source == "profile = 'quick'" and executed.metadata["course"]["profile"] == "quick"
+    assert (
+        executed.cells[1].source == "profile = 'quick'"
+        and executed.metadata["course"]["profile"] == "quick"
+    )
     timings = json.loads((tmp_path / "reports" / "quick" / "timings.json").read_text())
-    assert set(timings) == {"00_demo.ipynb", "01_other.ipynb"} and timings["00_demo.ipynb"]["status"] == "ok"
+    assert (
+        set(timings) == {"00_demo.ipynb", "01_other.ipynb"}
+        and timings["00_demo.ipynb"]["status"] == "ok"
+    )
     assert (tmp_path / "reports" / "quick" / "notebooks" / "00_demo.ipynb").exists()
 
 
@@ -46,12 +59,15 @@ def test_a_failing_notebook_is_reported_and_kept(tmp_path, monkeypatch, capsys):
     assert main(["run", "01", "--profile", "quick"]) == 2
     assert "1 notebook(s) failed: 01_other.ipynb" in capsys.readouterr().err
     executed = nbformat.read(tmp_path / "reports" / "quick" / "notebooks" / "01_other.ipynb", 4)
-    assert executed.cells[-1].outputs[0]["ename"] == "ValueError"  # the learner can read what went wrong
+    # the learner can read what went wrong
+    assert executed.cells[-1].outputs[0]["ename"] == "ValueError"
 
 
 def test_unknown_notebook_lists_the_lessons(tmp_path, monkeypatch):
     monkeypatch.chdir(_course(tmp_path, "x = 1"))
-    with pytest.raises(CourseError, match="No notebook matches '42'.*00_demo.ipynb, 01_other.ipynb"):
+    with pytest.raises(
+        CourseError, match="No notebook matches '42'.*00_demo.ipynb, 01_other.ipynb"
+    ):
         find_notebooks(["42"])
 
 
@@ -71,7 +87,11 @@ def test_the_notebook_parameter_beats_the_environment_in_a_real_lesson(monkeypat
     results = json.loads((report.parent / "results" / "00_setup_and_tour.json").read_text())
     assert results["profile"] == "quick" and "profile `quick`" in report.read_text()
     executed = nbformat.read(report.parent / "notebooks" / "00_setup_and_tour.ipynb", 4)
-    printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code"
-                      for o in c.get("outputs", []))
+    printed = "".join(
+        o.get("text", "")
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    )
     assert "quick profile" in printed and "cpu profile" not in printed
     assert re.search(r"ok\s+profile\s+quick", printed)  # the doctor checked the plan, not the env

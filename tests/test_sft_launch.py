@@ -1,4 +1,5 @@
-"""Lesson 08's multi-GPU SFT: the shipped DeepSpeed configs, the launch commands, bad input, and one real 2-process run."""
+"""Lesson 08's multi-GPU SFT: the shipped DeepSpeed configs, the launch commands, bad input, and one
+real 2-process run."""
 
 import json
 import math
@@ -20,7 +21,11 @@ Z2 = str(CONFIGS / "zero2.json")
 def test_configs_parse_with_their_stage_and_trainer_autos(name):
     config = read_ds_config(CONFIGS / name)
     assert config["zero_optimization"]["stage"] == STAGES[name]
-    for key in ("train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "gradient_clipping"):
+    for key in (
+        "train_micro_batch_size_per_gpu",
+        "gradient_accumulation_steps",
+        "gradient_clipping",
+    ):
         assert config[key] == "auto", key  # HF Trainer fills these from its own arguments
     assert config["optimizer"]["params"]["lr"] == "auto" and config["bf16"]["enabled"] == "auto"
     if STAGES[name] == 3:
@@ -30,14 +35,16 @@ def test_configs_parse_with_their_stage_and_trainer_autos(name):
 def test_offload_config_offloads_optimizer_and_params_to_cpu():
     zero = read_ds_config(CONFIGS / "zero3_offload.json")["zero_optimization"]
     assert zero["offload_optimizer"]["device"] == zero["offload_param"]["device"] == "cpu"
-    assert "torch_adam" not in read_ds_config(CONFIGS / "zero3_offload.json")["optimizer"]["params"]  # DeepSpeedCPUAdam
+    # DeepSpeedCPUAdam
+    assert "torch_adam" not in read_ds_config(CONFIGS / "zero3_offload.json")["optimizer"]["params"]
 
 
 def test_accelerate_config_points_to_zero2():
     config = yaml.safe_load((CONFIGS / "accelerate_zero2.yaml").read_text())
     assert config["distributed_type"] == "DEEPSPEED" and config["num_processes"] == 2
     assert Path(config["deepspeed_config"]["deepspeed_config_file"]).name == "zero2.json"
-    assert (CONFIGS.parent / config["deepspeed_config"]["deepspeed_config_file"]).is_file()  # relative to the repo root
+    # relative to the repo root
+    assert (CONFIGS.parent / config["deepspeed_config"]["deepspeed_config_file"]).is_file()
 
 
 def test_readme_lists_every_config():
@@ -49,7 +56,12 @@ def test_readme_lists_every_config():
 
 def test_single_node_commands():
     script = ["-m", "tutorial_lib.sft_launch", "--deepspeed", Z2, "--profile", "quick"]
-    assert launch_command(Z2, 4, args=["--profile", "quick"]) == ["torchrun", "--nproc_per_node", "4", *script]
+    assert launch_command(Z2, 4, args=["--profile", "quick"]) == [
+        "torchrun",
+        "--nproc_per_node",
+        "4",
+        *script,
+    ]
     assert launch_command(Z2, 4, launcher="deepspeed", args=["--profile", "quick"]) == [
         "deepspeed",
         "--num_gpus",
@@ -58,23 +70,51 @@ def test_single_node_commands():
         *script[1:],
     ]
     accelerate = launch_command(Z2, 4, launcher="accelerate", args=["--profile", "quick"])
-    assert accelerate[:5] == ["accelerate", "launch", "--use_deepspeed", "--deepspeed_config_file", Z2]
-    assert accelerate[accelerate.index("--num_processes") + 1] == "4" and accelerate[-len(script) :] == script
+    assert accelerate[:5] == [
+        "accelerate",
+        "launch",
+        "--use_deepspeed",
+        "--deepspeed_config_file",
+        Z2,
+    ]
+    assert (
+        accelerate[accelerate.index("--num_processes") + 1] == "4"
+        and accelerate[-len(script) :] == script
+    )
 
 
 def test_multi_node_commands_have_node_count_and_rendezvous():
     torchrun = launch_command(Z2, 8, nnodes=2, master_addr="10.0.0.1", master_port=29400)
-    assert torchrun[torchrun.index("--nnodes") + 1] == "2" and torchrun[torchrun.index("--nproc_per_node") + 1] == "8"
+    assert (
+        torchrun[torchrun.index("--nnodes") + 1] == "2"
+        and torchrun[torchrun.index("--nproc_per_node") + 1] == "8"
+    )
     assert torchrun[torchrun.index("--rdzv_backend") + 1] == "c10d"
-    assert torchrun[torchrun.index("--rdzv_endpoint") + 1] == "10.0.0.1:29400" and "--rdzv_id" in torchrun
+    assert (
+        torchrun[torchrun.index("--rdzv_endpoint") + 1] == "10.0.0.1:29400"
+        and "--rdzv_id" in torchrun
+    )
 
     ds = launch_command(Z2, 8, nnodes=2, launcher="deepspeed", master_addr="10.0.0.1")
-    assert ds[ds.index("--num_nodes") + 1] == "2" and ds[ds.index("--num_gpus") + 1] == "8" and "--hostfile" in ds
-    assert ds[ds.index("--master_addr") + 1] == "10.0.0.1" and ds[ds.index("--master_port") + 1] == "29500"
+    assert (
+        ds[ds.index("--num_nodes") + 1] == "2"
+        and ds[ds.index("--num_gpus") + 1] == "8"
+        and "--hostfile" in ds
+    )
+    assert (
+        ds[ds.index("--master_addr") + 1] == "10.0.0.1"
+        and ds[ds.index("--master_port") + 1] == "29500"
+    )
 
     acc = launch_command(Z2, 8, nnodes=2, launcher="accelerate")
-    assert acc[acc.index("--num_processes") + 1] == "16" and acc[acc.index("--num_machines") + 1] == "2"
-    assert acc[acc.index("--machine_rank") + 1] == "$NODE_RANK" and acc[acc.index("--main_process_ip") + 1] == "$MASTER_ADDR"
+    assert (
+        acc[acc.index("--num_processes") + 1] == "16"
+        and acc[acc.index("--num_machines") + 1] == "2"
+    )
+    assert (
+        acc[acc.index("--machine_rank") + 1] == "$NODE_RANK"
+        and acc[acc.index("--main_process_ip") + 1] == "$MASTER_ADDR"
+    )
     assert acc[acc.index("--main_process_port") + 1] == "29500"
     for cmd in (torchrun, ds, acc):
         assert cmd[-3:] == ["tutorial_lib.sft_launch", "--deepspeed", Z2]
@@ -90,7 +130,9 @@ def test_bad_input_names_the_problem_and_the_fix(tmp_path, monkeypatch):
         launch_command(Z2, 0)
     no_gather = tmp_path / "z3.json"
     no_gather.write_text(json.dumps({"zero_optimization": {"stage": 3}}))
-    with pytest.raises(CourseError, match=r"stage3_gather_16bit_weights_on_model_save.*Add that line"):
+    with pytest.raises(
+        CourseError, match=r"stage3_gather_16bit_weights_on_model_save.*Add that line"
+    ):
         read_ds_config(no_gather)
     broken = tmp_path / "broken.json"
     broken.write_text('{"zero_optimization": {"stage": 2},}  // comment')
@@ -105,25 +147,43 @@ def test_bad_input_names_the_problem_and_the_fix(tmp_path, monkeypatch):
 
 
 def test_a_failed_run_reports_the_ranks_own_error():
-    output = "\n".join(["noise"] * 30 + ["[rank1]: Traceback", "[rank1]: tutorial_lib.errors.CourseError: Unknown model 'x'."])
-    output += "\ntorch.distributed.elastic.multiprocessing.errors.ChildFailedError: \n" + "\n".join(["tail"] * 30)
+    output = "\n".join(
+        ["noise"] * 30
+        + ["[rank1]: Traceback", "[rank1]: tutorial_lib.errors.CourseError: Unknown model 'x'."]
+    )
+    output += "\ntorch.distributed.elastic.multiprocessing.errors.ChildFailedError: \n" + "\n".join(
+        ["tail"] * 30
+    )
     tail = error_tail(output)
-    assert tail.endswith("CourseError: Unknown model 'x'.") and "ChildFailed" not in tail and "noise" in tail
+    assert (
+        tail.endswith("CourseError: Unknown model 'x'.")
+        and "ChildFailed" not in tail
+        and "noise" in tail
+    )
 
 
 def test_zero2_sft_runs_for_real_on_two_processes(tmp_path):
-    """torchrun, 2 CPU processes (gloo), HF Trainer + DeepSpeed ZeRO-2 on the tiny Llama, 2 steps of lesson 03's SFT."""
+    """torchrun, 2 CPU processes (gloo), HF Trainer + DeepSpeed ZeRO-2 on the tiny Llama, 2 steps of
+    lesson 03's SFT."""
     pytest.importorskip("deepspeed")
     out = tmp_path / "sft_zero2"
     summary = run_sft_launch(Z2, nproc=2, model="tiny", max_steps=2, timeout=300, output_dir=out)
     assert summary["world_size"] == 2 and summary["steps"] == 2
-    assert summary["stage"] == 2 and summary["engine"] == "DeepSpeedEngine"  # DeepSpeed ran it, not plain DDP
+    # DeepSpeed ran it, not plain DDP
+    assert summary["stage"] == 2 and summary["engine"] == "DeepSpeedEngine"
     assert math.isfinite(summary["final_loss"]) and 0 < summary["final_loss"] < 20
-    assert (out / "model.safetensors").is_file() and (out / "config.json").is_file() and (out / "tokenizer.json").is_file()
+    assert (
+        (out / "model.safetensors").is_file()
+        and (out / "config.json").is_file()
+        and (out / "tokenizer.json").is_file()
+    )
     assert not list(tmp_path.glob(".sft_zero2-*"))  # save_atomic left no temporary folder
 
 
 def test_config_paths_resolve_from_the_notebooks_folder(monkeypatch):
     monkeypatch.chdir(CONFIGS.parent / "notebooks")  # where a notebook runs
     assert read_ds_config("configs/zero2.json")["zero_optimization"]["stage"] == 2
-    assert launch_command("configs/zero2.json", nproc=2)[-2:] == ["--deepspeed", "configs/zero2.json"]
+    assert launch_command("configs/zero2.json", nproc=2)[-2:] == [
+        "--deepspeed",
+        "configs/zero2.json",
+    ]

@@ -1,4 +1,5 @@
-"""The training core on the tiny model: label mask, a run that lowers the loss, atomic saves, clear errors."""
+"""The training core on the tiny model: label mask, a run that lowers the loss, atomic saves, clear
+errors."""
 
 import copy
 import tempfile
@@ -42,13 +43,18 @@ FAST = TrainConfig(steps=12, batch_size=4, lr=1e-2, max_seq_len=64)
 def test_loss_mask_covers_the_response_only(tiny):
     model, tok = tiny
     with tempfile.TemporaryDirectory() as tmp:
-        trainer = make_trainer(copy.deepcopy(model), tok, sft_dataset(PROMPTS, RESPONSES), FAST, tmp)
+        trainer = make_trainer(
+            copy.deepcopy(model), tok, sft_dataset(PROMPTS, RESPONSES), FAST, tmp
+        )
         batch = trainer.data_collator([trainer.train_dataset[1]])
     ids, labels = batch["input_ids"][0], batch["labels"][0]
     in_loss = labels != -100
-    assert torch.equal(labels[in_loss], ids[in_loss])  # labels are the inputs themselves, where counted
+    # labels are the inputs themselves, where counted
+    assert torch.equal(labels[in_loss], ids[in_loss])
     first = int(in_loss.nonzero()[0])
-    assert in_loss[first:].all(), "the loss covers one contiguous block at the end: the assistant's reply"
+    assert in_loss[first:].all(), (
+        "the loss covers one contiguous block at the end: the assistant's reply"
+    )
     assert tok.decode(ids[:first]).endswith("<|im_start|>assistant\n")
     assert tok.decode(ids[first:]).strip() == "One, two, three.<|im_end|>"
 
@@ -67,13 +73,21 @@ def test_training_lowers_the_loss_and_reports_costs(tiny):
 
 def test_state_bytes_of_lora_with_adam_are_four_copies_of_the_adapter(tiny):
     model = get_peft_model(copy.deepcopy(tiny[0]), lora_config(r=4))
-    result = train(model, tiny[1], sft_dataset(PROMPTS, RESPONSES), TrainConfig(steps=1, batch_size=2, max_seq_len=64))
+    result = train(
+        model,
+        tiny[1],
+        sft_dataset(PROMPTS, RESPONSES),
+        TrainConfig(steps=1, batch_size=2, max_seq_len=64),
+    )
     layers, hidden = tiny[0].config.num_hidden_layers, tiny[0].config.hidden_size
     kv = tiny[0].config.num_key_value_heads * hidden // tiny[0].config.num_attention_heads
-    lora = layers * (4 * (hidden + hidden) + 4 * (hidden + kv))  # q: A r*in + B out*r; v likewise with kv outputs
+    # q: A r*in + B out*r; v likewise with kv outputs
+    lora = layers * (4 * (hidden + hidden) + 4 * (hidden + kv))
     assert result.trainable == lora
-    tensors = layers * 2 * 2  # lora_A and lora_B in q and v of each layer; Adam keeps a 4-byte step count for each
-    assert result.state_mb == pytest.approx((4 * lora * 4 + 4 * tensors) / 2**20)  # weight, gradient, Adam's m and v
+    # lora_A and lora_B in q and v of each layer; Adam keeps a 4-byte step count for each
+    tensors = layers * 2 * 2
+    # weight, gradient, Adam's m and v
+    assert result.state_mb == pytest.approx((4 * lora * 4 + 4 * tensors) / 2**20)
     assert result.trainable_pct == pytest.approx(100 * lora / result.total)
 
 
@@ -97,8 +111,13 @@ def test_bad_inputs_get_clear_errors(tiny):
         sft_dataset(PROMPTS, RESPONSES[:2])
     with pytest.raises(CourseError, match="empty"):
         sft_dataset([], [])
-    with tempfile.TemporaryDirectory() as tmp, pytest.raises(CourseError, match="no trainable parameters"):
-        make_trainer(freeze(copy.deepcopy(tiny[0])), tiny[1], sft_dataset(PROMPTS, RESPONSES), FAST, tmp)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        pytest.raises(CourseError, match="no trainable parameters"),
+    ):
+        make_trainer(
+            freeze(copy.deepcopy(tiny[0])), tiny[1], sft_dataset(PROMPTS, RESPONSES), FAST, tmp
+        )
 
 
 def test_config_follows_the_profile():
@@ -130,7 +149,9 @@ def test_adapter_save_reload_and_a_failed_save_keeps_the_good_one(tiny, tmp_path
     with pytest.raises(OSError, match="disk full"):
         save_atomic(model, folder, save=broken)
     assert (folder / "adapter_model.safetensors").read_bytes() == good
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["adapter"], "no half-written folders left behind"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adapter"], (
+        "no half-written folders left behind"
+    )
 
     from peft import PeftModel
 
@@ -141,7 +162,16 @@ def test_adapter_save_reload_and_a_failed_save_keeps_the_good_one(tiny, tmp_path
 
 
 def test_run_result_rates():
-    r = RunResult(name="x", trainable=5, total=20, seconds=2.0, tokens=100, peak_mb=1.0, state_mb=1.0, losses=[1.0, 0.5])
+    r = RunResult(
+        name="x",
+        trainable=5,
+        total=20,
+        seconds=2.0,
+        tokens=100,
+        peak_mb=1.0,
+        state_mb=1.0,
+        losses=[1.0, 0.5],
+    )
     assert (r.trainable_pct, r.tokens_per_s, r.step_s) == (25.0, 50.0, 1.0)
 
 

@@ -1,4 +1,5 @@
-"""tutorial_lib: the companion package of LLM Fine-Tuning, Hands-On (loading, data, generation, metrics, reports)."""
+"""tutorial_lib: the companion package of LLM Fine-Tuning, Hands-On (loading, data, generation,
+metrics, reports)."""
 
 from .data import load_data
 from .errors import CourseError

@@ -1,4 +1,5 @@
-"""Benchmarks: `python -m tutorial_lib.bench generation` (batched vs single), `... sft` (helper vs plain trl), `... ppo`."""
+"""Benchmarks: `python -m tutorial_lib.bench generation` (batched vs single), `... sft` (helper vs
+plain trl), `... ppo`."""
 
 from __future__ import annotations
 
@@ -25,15 +26,22 @@ from .rlhf import PPOConfig
 from .training import TrainConfig, summary_dataset, train
 
 
-def bench_generation(n_prompts: int = 32, new_tokens: int = 32, batch_size: int = 32) -> dict[str, float]:
-    """Return tokens/s of batched generation and of a loop of single generate calls over the same prompts."""
+def bench_generation(
+    n_prompts: int = 32, new_tokens: int = 32, batch_size: int = 32
+) -> dict[str, float]:
+    """Return tokens/s of batched generation and of a loop of single generate calls over the same
+    prompts."""
     torch.manual_seed(0)
     model, tokenizer = load_model()
     questions = load_data("instructions")["test"].select(range(n_prompts))
     prompts = [f"{r['instruction']}\n{r['input']}".strip() for r in questions]
     generate(model, tokenizer, prompts[:2], max_new_tokens=4, progress=False)  # warm-up
-    single = [generate(model, tokenizer, [p], max_new_tokens=new_tokens, progress=False) for p in prompts]
-    batched = generate(model, tokenizer, prompts, max_new_tokens=new_tokens, batch_size=batch_size, progress=False)
+    single = [
+        generate(model, tokenizer, [p], max_new_tokens=new_tokens, progress=False) for p in prompts
+    ]
+    batched = generate(
+        model, tokenizer, prompts, max_new_tokens=new_tokens, batch_size=batch_size, progress=False
+    )
     loop_tokens, loop_seconds = sum(s.new_tokens for s in single), sum(s.seconds for s in single)
     same = sum(s[0] == b for s, b in zip(single, batched))
     result = {
@@ -50,11 +58,14 @@ def bench_generation(n_prompts: int = 32, new_tokens: int = 32, batch_size: int 
 
 def _lora() -> LoraConfig:
     """Return the LoRA config both sides of the SFT benchmark use."""
-    return LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM")
+    return LoraConfig(
+        r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM"
+    )
 
 
 def _plain_sft_tokens_per_s(model, tokenizer, data, cfg: TrainConfig) -> float:
-    """Return tokens/s of plain trl SFTTrainer LoRA training, configured by hand with the same settings."""
+    """Return tokens/s of plain trl SFTTrainer LoRA training, configured by hand with the same
+    settings."""
     with tempfile.TemporaryDirectory() as tmp:
         args = SFTConfig(
             output_dir=tmp,
@@ -64,7 +75,8 @@ def _plain_sft_tokens_per_s(model, tokenizer, data, cfg: TrainConfig) -> float:
             lr_scheduler_type="linear",
             max_length=cfg.max_seq_len,
             completion_only_loss=True,
-            activation_checkpointing=False,  # trl's default is on; the course turns it on only when asked
+            # trl's default is on; the course turns it on only when asked
+            activation_checkpointing=False,
             bf16=cfg.bf16,  # trl's default is on, even on CPUs without bf16 units
             logging_steps=1,
             save_strategy="no",
@@ -73,35 +85,62 @@ def _plain_sft_tokens_per_s(model, tokenizer, data, cfg: TrainConfig) -> float:
             use_cpu=cfg.device == "cpu",
             include_num_input_tokens_seen="non_padding",
         )
-        trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer, peft_config=_lora())
+        trainer = SFTTrainer(
+            model=model,
+            args=args,
+            train_dataset=data,
+            processing_class=tokenizer,
+            peft_config=_lora(),
+        )
         start = time.perf_counter()
         trainer.train()
         return trainer.state.num_input_tokens_seen / (time.perf_counter() - start)
 
 
 def bench_sft(steps: int = 6, batch_size: int = 4, tiny: bool = False) -> dict[str, float]:
-    """Return tokens/s of the same LoRA SFT run through tutorial_lib.training, through plain SFTTrainer, and packed."""
+    """Return tokens/s of the same LoRA SFT run through tutorial_lib.training, through plain
+    SFTTrainer, and packed."""
     load = tiny_model if tiny else load_model
     rows = load_data("dialogsum")["train"].select(range(steps * batch_size * 2))
     data = summary_dataset(rows)
     cfg = TrainConfig(steps=steps, batch_size=batch_size, lr=1e-4, max_seq_len=256)
     model, tokenizer = load()
-    train(get_peft_model(model, _lora()), tokenizer, data, TrainConfig(steps=1, batch_size=batch_size), "warm-up")
+    train(
+        get_peft_model(model, _lora()),
+        tokenizer,
+        data,
+        TrainConfig(steps=1, batch_size=batch_size),
+        "warm-up",
+    )
     model, tokenizer = load()
     ours = train(get_peft_model(model, _lora()), tokenizer, data, cfg, "tutorial_lib").tokens_per_s
     model, tokenizer = load()
     plain = _plain_sft_tokens_per_s(model, tokenizer, data, cfg)
     model, tokenizer = load()
-    packed_cfg = TrainConfig(steps=steps, batch_size=1, lr=1e-4, max_seq_len=256 * batch_size, packing=True)
-    packed = train(get_peft_model(model, _lora()), tokenizer, data, packed_cfg, "packed").tokens_per_s
-    return {"tutorial_lib": ours, "plain_sft": plain, "ratio": ours / plain, "packed": packed, "packing_gain": packed / ours}
+    packed_cfg = TrainConfig(
+        steps=steps, batch_size=1, lr=1e-4, max_seq_len=256 * batch_size, packing=True
+    )
+    packed = train(
+        get_peft_model(model, _lora()), tokenizer, data, packed_cfg, "packed"
+    ).tokens_per_s
+    return {
+        "tutorial_lib": ours,
+        "plain_sft": plain,
+        "ratio": ours / plain,
+        "packed": packed,
+        "packing_gain": packed / ours,
+    }
 
 
-def bench_ppo(steps: int = 3, batch_size: int = 8, new_tokens: int = 32, tiny: bool = False) -> dict[str, float]:
-    """Return the mean seconds of a PPO step's generation, scoring and optimisation, after one warm-up step.
+def bench_ppo(
+    steps: int = 3, batch_size: int = 8, new_tokens: int = 32, tiny: bool = False
+) -> dict[str, float]:
+    """Return the mean seconds of a PPO step's generation, scoring and optimisation, after one
+    warm-up step.
 
-    The policy is the model with LoRA on all linear layers; the reward model is the same backbone with an untrained
-    scalar head (its scores are meaningless, its cost is a real reward model's); responses are up to new_tokens long.
+    The policy is the model with LoRA on all linear layers; the reward model is the same backbone
+    with an untrained scalar head (its scores are meaningless, its cost is a real reward model's);
+    responses are up to new_tokens long.
     """
     policy, tokenizer = tiny_model() if tiny else load_model()
     if tiny:
@@ -111,13 +150,25 @@ def bench_ppo(steps: int = 3, batch_size: int = 8, new_tokens: int = 32, tiny: b
     else:
         reward_model, _ = load_reward_model(DEFAULT_MODEL, device="cpu")
     targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-    policy = get_peft_model(policy, LoraConfig(r=8, lora_alpha=16, target_modules=targets, task_type="CAUSAL_LM"))
-    cfg = PPOConfig(batch_size=batch_size, minibatch_size=batch_size // 2, ppo_epochs=2, max_new_tokens=new_tokens, lr=1e-4)
-    trainer = PPOTrainer(policy, tokenizer, reward_function(reward_model, tokenizer, batch_size), cfg)
+    policy = get_peft_model(
+        policy, LoraConfig(r=8, lora_alpha=16, target_modules=targets, task_type="CAUSAL_LM")
+    )
+    cfg = PPOConfig(
+        batch_size=batch_size,
+        minibatch_size=batch_size // 2,
+        ppo_epochs=2,
+        max_new_tokens=new_tokens,
+        lr=1e-4,
+    )
+    trainer = PPOTrainer(
+        policy, tokenizer, reward_function(reward_model, tokenizer, batch_size), cfg
+    )
     prompts = load_data("preferences")["train"]["prompt"][: batch_size * (steps + 1)]
     trainer.train(prompts, steps + 1, name="bench ppo")
     timed = trainer.history[1:]  # the first step warms up the allocator and kernels
-    parts = {k: sum(h[k] for h in timed) / len(timed) for k in ("generate_s", "score_s", "optimize_s")}
+    parts = {
+        k: sum(h[k] for h in timed) / len(timed) for k in ("generate_s", "score_s", "optimize_s")
+    }
     parts["step_s"] = sum(parts.values())
     parts["response_tokens"] = sum(h["length"] for h in timed) / len(timed)
     return parts
@@ -131,46 +182,90 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--prompts", type=int, default=32)
     gen.add_argument("--new-tokens", type=int, default=32)
     gen.add_argument("--batch-size", type=int, default=32)
-    sft = sub.add_parser("sft", help="LoRA SFT through tutorial_lib.training vs plain trl SFTTrainer, and with packing")
+    sft = sub.add_parser(
+        "sft",
+        help="LoRA SFT through tutorial_lib.training vs plain trl SFTTrainer, and with packing",
+    )
     sft.add_argument("--steps", type=int, default=6)
     sft.add_argument("--batch-size", type=int, default=4)
-    sft.add_argument("--tiny", action="store_true", help="a tiny random model instead of the bundled one (seconds)")
+    sft.add_argument(
+        "--tiny",
+        action="store_true",
+        help="a tiny random model instead of the bundled one (seconds)",
+    )
     ppo = sub.add_parser("ppo", help="seconds per PPO step: generation, scoring, optimisation")
     ppo.add_argument("--steps", type=int, default=3)
     ppo.add_argument("--batch-size", type=int, default=8)
     ppo.add_argument("--new-tokens", type=int, default=32)
-    ppo.add_argument("--tiny", action="store_true", help="a tiny random model instead of the bundled one (seconds)")
+    ppo.add_argument(
+        "--tiny",
+        action="store_true",
+        help="a tiny random model instead of the bundled one (seconds)",
+    )
     for command in (sft, ppo):  # their numbers go to this profile's report card
-        command.add_argument("--profile", help="quick | cpu | gpu (default: $COURSE_PROFILE, else auto)")
+        command.add_argument(
+            "--profile", help="quick | cpu | gpu (default: $COURSE_PROFILE, else auto)"
+        )
     args = parser.parse_args(argv)
     if args.which == "ppo":
         r = bench_ppo(args.steps, args.batch_size, args.new_tokens, args.tiny)
         print(
-            f"PPO step, {args.batch_size} rollouts of up to {args.new_tokens} tokens, 2 epochs, {torch.get_num_threads()} threads"
+            f"PPO step, {args.batch_size} rollouts of up to {args.new_tokens} tokens, 2 epochs, "
+            f"{torch.get_num_threads()} threads"
         )
-        for part, label in (("generate_s", "generation"), ("score_s", "scoring"), ("optimize_s", "optimisation")):
+        for part, label in (
+            ("generate_s", "generation"),
+            ("score_s", "scoring"),
+            ("optimize_s", "optimisation"),
+        ):
             print(f"{label:<13} {r[part]:7.2f} s  {r[part] / r['step_s']:5.1%}")
-        print(f"{'whole step':<13} {r['step_s']:7.2f} s  (mean response {r['response_tokens']:.1f} tokens)")
+        print(
+            f"{'whole step':<13} {r['step_s']:7.2f} s  (mean response {r['response_tokens']:.1f} "
+            "tokens)"
+        )
         if not args.tiny:
-            record(get_profile(args.profile, need_device=False),
-                   {"steps": args.steps, "batch size": args.batch_size, **r}, name="bench_ppo")
+            record(
+                get_profile(args.profile, need_device=False),
+                {"steps": args.steps, "batch size": args.batch_size, **r},
+                name="bench_ppo",
+            )
         return 0
     if args.which == "sft":
         r = bench_sft(args.steps, args.batch_size, args.tiny)
-        print(f"LoRA SFT, {args.steps} steps of {args.batch_size} dialogues, {torch.get_num_threads()} threads")
+        print(
+            f"LoRA SFT, {args.steps} steps of {args.batch_size} dialogues, "
+            f"{torch.get_num_threads()} threads"
+        )
         print(f"tutorial_lib.training.train: {r['tutorial_lib']:7.1f} tokens/s")
         print(f"plain trl SFTTrainer:        {r['plain_sft']:7.1f} tokens/s")
         print(f"ratio: {r['ratio']:.2f}x (target >= 0.95x: the helper adds no overhead)")
-        print(f"packed rows of {256 * args.batch_size} tokens: {r['packed']:7.1f} tokens/s, {r['packing_gain']:.2f}x unpacked")
-        if not args.tiny:  # the report card of the current profile shows the ratio beside the lessons
-            record(get_profile(args.profile, need_device=False),
-                   {"steps": args.steps, "batch size": args.batch_size, **r}, name="bench_sft")
+        print(
+            f"packed rows of {256 * args.batch_size} tokens: {r['packed']:7.1f} tokens/s, "
+            f"{r['packing_gain']:.2f}x unpacked"
+        )
+        # the report card of the current profile shows the ratio beside the lessons
+        if not args.tiny:
+            record(
+                get_profile(args.profile, need_device=False),
+                {"steps": args.steps, "batch size": args.batch_size, **r},
+                name="bench_sft",
+            )
         return 0
     r = bench_generation(args.prompts, args.new_tokens, args.batch_size)
-    print(f"{r['prompts']} prompts, {args.new_tokens} new tokens max, greedy, {torch.get_num_threads()} threads")
-    print(f"loop of single calls: {r['loop_tokens_per_s']:7.1f} tokens/s ({r['loop_seconds']:.1f} s)")
-    print(f"batched (batch {args.batch_size}):  {r['batched_tokens_per_s']:7.1f} tokens/s ({r['batched_seconds']:.1f} s)")
-    print(f"speed-up: {r['speedup']:.1f}x; identical outputs: {r['identical_outputs']}/{r['prompts']}")
+    print(
+        f"{r['prompts']} prompts, {args.new_tokens} new tokens max, greedy, "
+        f"{torch.get_num_threads()} threads"
+    )
+    print(
+        f"loop of single calls: {r['loop_tokens_per_s']:7.1f} tokens/s ({r['loop_seconds']:.1f} s)"
+    )
+    print(
+        f"batched (batch {args.batch_size}):  {r['batched_tokens_per_s']:7.1f} tokens/s "
+        f"({r['batched_seconds']:.1f} s)"
+    )
+    print(
+        f"speed-up: {r['speedup']:.1f}x; identical outputs: {r['identical_outputs']}/{r['prompts']}"
+    )
     return 0
 
 

@@ -1,6 +1,8 @@
-"""Chain of thought: prompt builders, majority vote, self-consistency, Auto-CoT demos and a small tree-of-thought search.
+"""Chain of thought: prompt builders, majority vote, self-consistency, Auto-CoT demos and a small
+tree-of-thought search.
 
-Prompts follow Kojima et al. (2022): plain "Q: ... / A: ..." text that the model continues (generate(..., chat=False)).
+Prompts follow Kojima et al. (2022): plain "Q: ... / A: ..." text that the model continues
+(generate(..., chat=False)).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from .generation import Generations, generate
 from .metrics import accuracy, extract_answer
 
 TRIGGER = "Let's think step by step."  # Kojima et al.: phase 1, reasoning extraction
-ANSWER_TRIGGER = "Therefore, the answer (arabic numerals) is"  # Kojima et al.: phase 2, answer extraction
+# Kojima et al.: phase 2, answer extraction
+ANSWER_TRIGGER = "Therefore, the answer (arabic numerals) is"
 STOP = ["\nQ:"]  # a continuing model goes on to invent the next question: generation stops there
 
 
@@ -44,14 +47,18 @@ def direct_prompt(question: str) -> str:
 
 
 def demo_block(demos: Sequence[tuple[str, str]]) -> str:
-    """Return (question, rationale) demonstrations as 'Q: ...\\nA: ...' blocks separated by blank lines."""
+    """Return (question, rationale) demonstrations as 'Q: ...\\nA: ...' blocks separated by blank
+    lines."""
     return "".join(f"Q: {q}\nA: {r}\n\n" for q, r in demos)
 
 
 def few_shot_cot_prompt(question: str, demos: Sequence[tuple[str, str]]) -> str:
     """Return the few-shot chain-of-thought prompt: worked demos, then the question."""
     if not demos:
-        raise CourseError("few_shot_cot_prompt() needs at least one (question, rationale) demo; use direct_prompt() for none.")
+        raise CourseError(
+            "few_shot_cot_prompt() needs at least one (question, rationale) demo; use "
+            "direct_prompt() for none."
+        )
     return f"{demo_block(demos)}Q: {question}\nA:"
 
 
@@ -61,17 +68,20 @@ def zero_shot_cot_prompt(question: str) -> str:
 
 
 def answer_extraction_prompt(question: str, reasoning: str) -> str:
-    """Return Kojima's phase-2 prompt: phase 1 with the generated reasoning appended, then the answer trigger."""
+    """Return Kojima's phase-2 prompt: phase 1 with the generated reasoning appended, then the
+    answer trigger."""
     return f"{zero_shot_cot_prompt(question)} {reasoning.strip()}\n{ANSWER_TRIGGER}"
 
 
 def first_answer(text: str) -> str:
-    """Return `text` cut before the model starts inventing a next 'Q:' (a continuing model often does)."""
+    """Return `text` cut before the model starts inventing a next 'Q:' (a continuing model often
+    does)."""
     return text.split("\nQ:")[0].strip()
 
 
 def majority_vote(answers: Sequence[int | None]) -> int | None:
-    """Return the most common non-None answer; ties go to the answer seen first; None if every answer is None."""
+    """Return the most common non-None answer; ties go to the answer seen first; None if every
+    answer is None."""
     counts = Counter(a for a in answers if a is not None)
     if not counts:
         return None
@@ -80,7 +90,8 @@ def majority_vote(answers: Sequence[int | None]) -> int | None:
 
 
 def answers_of(texts: Sequence[str]) -> list[int | None]:
-    """Return the extracted integer answer of each generated text (cut at an invented next question)."""
+    """Return the extracted integer answer of each generated text (cut at an invented next
+    question)."""
     return [extract_answer(first_answer(t)) for t in texts]
 
 
@@ -95,7 +106,8 @@ def sample_repeats(
     seed: int = 0,
     progress: bool = True,
 ) -> Generations:
-    """Return n sampled continuations of each prompt, grouped by prompt, from ONE batched generate call."""
+    """Return n sampled continuations of each prompt, grouped by prompt, from ONE batched generate
+    call."""
     return generate(
         model,
         tokenizer,
@@ -118,7 +130,8 @@ def self_consistency(
     cfg: CoTConfig,
     seed: int = 0,
 ) -> tuple[list[list[int | None]], Generations]:
-    """Return (per-prompt lists of n sampled answers, the generations): each prompt repeated n times in ONE call."""
+    """Return (per-prompt lists of n sampled answers, the generations): each prompt repeated n times
+    in ONE call."""
     if n < 1:
         raise CourseError(f"self-consistency needs n >= 1 sampled paths per question (got n={n}).")
     outs = sample_repeats(model, tokenizer, prompts, n, cfg, cfg.cot_tokens, STOP, seed)
@@ -133,8 +146,11 @@ def vote_accuracy(samples: Sequence[Sequence[int | None]], gold: Sequence[int], 
     return accuracy([majority_vote(s[:n]) for s in samples], gold)
 
 
-def nearest_to_centroids(embeddings: np.ndarray, centroids: np.ndarray, labels: np.ndarray) -> list[list[int]]:
-    """Return, per cluster, the indices of its members ordered from nearest to farthest from its centroid."""
+def nearest_to_centroids(
+    embeddings: np.ndarray, centroids: np.ndarray, labels: np.ndarray
+) -> list[list[int]]:
+    """Return, per cluster, the indices of its members ordered from nearest to farthest from its
+    centroid."""
     order = []
     for c in range(len(centroids)):
         members = np.flatnonzero(labels == c)
@@ -146,23 +162,34 @@ def nearest_to_centroids(embeddings: np.ndarray, centroids: np.ndarray, labels: 
 def cluster_questions(embeddings: np.ndarray, k: int, seed: int = 0) -> list[list[int]]:
     """Return k clusters of question indices (k-means), each ordered by distance to its centroid."""
     if not 1 <= k <= len(embeddings):
-        raise CourseError(f"Auto-CoT needs 1 <= clusters <= questions (got {k} clusters for {len(embeddings)} questions).")
+        raise CourseError(
+            f"Auto-CoT needs 1 <= clusters <= questions (got {k} clusters for {len(embeddings)} "
+            "questions)."
+        )
     from sklearn.cluster import KMeans
 
     km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(embeddings)
     return nearest_to_centroids(embeddings, km.cluster_centers_, km.labels_)
 
 
-def keep_demo(question: str, rationale: str, max_question_words: int = 60, max_steps: int = 5) -> bool:
-    """Return True if an Auto-CoT demo passes the paper's heuristics: short question, few steps, an extractable answer."""
+def keep_demo(
+    question: str, rationale: str, max_question_words: int = 60, max_steps: int = 5
+) -> bool:
+    """Return True if an Auto-CoT demo passes the paper's heuristics: short question, few steps, an
+    extractable answer."""
     steps = [s for s in rationale.split("\n") if s.strip()]
-    return len(question.split()) <= max_question_words and len(steps) <= max_steps and "answer is" in rationale.lower()
+    return (
+        len(question.split()) <= max_question_words
+        and len(steps) <= max_steps
+        and "answer is" in rationale.lower()
+    )
 
 
 def auto_cot_demos(
     questions: Sequence[str], clusters: Sequence[Sequence[int]], rationales: dict[int, str]
 ) -> list[tuple[str, str]]:
-    """Return one (question, rationale) demo per cluster: its nearest-to-centroid member that passes keep_demo()."""
+    """Return one (question, rationale) demo per cluster: its nearest-to-centroid member that passes
+    keep_demo()."""
     demos = []
     for members in clusters:
         for i in members:
@@ -173,7 +200,8 @@ def auto_cot_demos(
 
 
 def zero_shot_rationale(reasoning: str, answer: int | None) -> str:
-    """Return an Auto-CoT rationale: the trigger, the phase-1 reasoning, and 'The answer is N.' (when one was found)."""
+    """Return an Auto-CoT rationale: the trigger, the phase-1 reasoning, and 'The answer is N.'
+    (when one was found)."""
     text = f"{TRIGGER} {first_answer(reasoning)}"
     return text if answer is None else f"{text}\nThe answer is {answer}."
 
@@ -205,13 +233,18 @@ def tree_of_thought(
     breadth: int,
     depth: int,
 ) -> tuple[list[list[str]], SearchCost]:
-    """Return (the `breadth` best states per root after `depth` levels, the total cost) of a beam-style ToT search.
+    """Return (the `breadth` best states per root after `depth` levels, the total cost) of a
+    beam-style ToT search.
 
     propose(states) -> (next steps for each state, cost): ONE batched call for the whole level.
-    score(states) -> (a value per state, higher is better, cost): ONE batched call for the whole level.
+    score(states) -> (a value per state, higher is better, cost): ONE batched call for the whole
+    level.
     """
     if breadth < 1 or depth < 1:
-        raise CourseError(f"tree_of_thought() needs breadth >= 1 and depth >= 1 (got breadth={breadth}, depth={depth}).")
+        raise CourseError(
+            f"tree_of_thought() needs breadth >= 1 and depth >= 1 (got breadth={breadth}, "
+            f"depth={depth})."
+        )
     beams = [[r] for r in roots]
     total = SearchCost()
     for _ in range(depth):
@@ -232,7 +265,8 @@ def tree_of_thought(
 
 
 VALUE_PROMPT = "\nIs the reasoning so far correct? Answer sure, likely or impossible:"
-VALUE_WORDS = {" sure": 1.0, " likely": 0.5, " impossible": 0.0}  # Yao et al.'s value labels and their worth
+# Yao et al.'s value labels and their worth
+VALUE_WORDS = {" sure": 1.0, " likely": 0.5, " impossible": 0.0}
 
 
 def first_step(text: str) -> str:
@@ -241,20 +275,34 @@ def first_step(text: str) -> str:
 
 
 def propose_steps(
-    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, states: list[str], k: int, cfg: CoTConfig, seed: int = 0
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    states: list[str],
+    k: int,
+    cfg: CoTConfig,
+    seed: int = 0,
 ) -> tuple[list[list[str]], SearchCost]:
-    """Return (k sampled next steps per state, cost): every state repeated k times in ONE batched generate call."""
-    outs = sample_repeats(model, tokenizer, states, k, cfg, cfg.step_tokens, ["\n"], seed, progress=False)  # a step is a line
+    """Return (k sampled next steps per state, cost): every state repeated k times in ONE batched
+    generate call."""
+    # a step is a line
+    outs = sample_repeats(
+        model, tokenizer, states, k, cfg, cfg.step_tokens, ["\n"], seed, progress=False
+    )
     steps = [first_step(o) for o in outs]
     return [steps[i * k : (i + 1) * k] for i in range(len(states))], total_cost(outs)
 
 
 @torch.no_grad()
-def value_scores(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, states: list[str]) -> tuple[list[float], SearchCost]:
-    """Return (expected value of each state under the model's sure/likely/impossible distribution, cost): one forward pass."""
+def value_scores(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, states: list[str]
+) -> tuple[list[float], SearchCost]:
+    """Return (expected value of each state under the model's sure/likely/impossible distribution,
+    cost): one forward pass."""
     side, tokenizer.padding_side = tokenizer.padding_side, "left"
     try:
-        enc = tokenizer([s + VALUE_PROMPT for s in states], return_tensors="pt", padding=True).to(model.device)
+        enc = tokenizer([s + VALUE_PROMPT for s in states], return_tensors="pt", padding=True).to(
+            model.device
+        )
     finally:
         tokenizer.padding_side = side
     logits = model(**enc).logits[:, -1].float()
@@ -264,8 +312,14 @@ def value_scores(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, sta
     return values.tolist(), SearchCost(1, int(enc["attention_mask"].sum()), 0)
 
 
-def result_row(method: str, predictions: Sequence[int | None], gold: Sequence[int], cost: Generations | SearchCost) -> dict:
-    """Return one table row: method, accuracy, model calls, prompt tokens, new tokens (and seconds when measured)."""
+def result_row(
+    method: str,
+    predictions: Sequence[int | None],
+    gold: Sequence[int],
+    cost: Generations | SearchCost,
+) -> dict:
+    """Return one table row: method, accuracy, model calls, prompt tokens, new tokens (and seconds
+    when measured)."""
     return {
         "method": method,
         "accuracy": round(accuracy(list(predictions), list(gold)), 3),

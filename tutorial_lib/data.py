@@ -1,4 +1,5 @@
-"""The course's datasets: read from `datasets_cache/`, or from the matching Hub dataset when online."""
+"""The course's datasets: read from `datasets_cache/`, or from the matching Hub dataset when
+online."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ def data_dir() -> Path:
         "Colab cell first), or set COURSE_DATA_DIR to the clone's datasets_cache folder."
     )
 
+
 # name -> the columns every split must have (and their meaning)
 SCHEMAS: dict[str, dict[str, str]] = {
     "sentiment": {"text": "a short review", "label": "'positive' or 'negative'"},
@@ -42,7 +44,10 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "rationale": "step-by-step working ending in 'The answer is N.'",
         "answer": "the integer answer",
     },
-    "dialogsum": {"dialogue": "a dialogue, one '#Person1#: ...' turn per line", "summary": "a reference summary"},
+    "dialogsum": {
+        "dialogue": "a dialogue, one '#Person1#: ...' turn per line",
+        "summary": "a reference summary",
+    },
     "instructions": {
         "instruction": "what to do",
         "input": "the text to do it on ('' if none)",
@@ -53,7 +58,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "prompt": "a user request",
         "chosen": "the preferred answer",
         "rejected": "the worse answer",
-        "failure": "how the rejected answer fails: wrong, rude, off_topic, rambling, refusal, ignores_format ('' if unknown)",
+        "failure": "how the rejected answer fails: wrong, rude, off_topic, rambling, refusal, "
+                   "ignores_format ('' if unknown)",
     },
     "general_text": {"text": "a paragraph of general English prose"},
 }
@@ -61,7 +67,8 @@ SPLITS = ("train", "test")
 
 
 def check_schema(ds: DatasetDict | Dataset, name: str) -> None:
-    """Return None if every split of `ds` has the columns of course dataset `name`; raise CourseError otherwise."""
+    """Return None if every split of `ds` has the columns of course dataset `name`; raise
+    CourseError otherwise."""
     splits = ds.items() if isinstance(ds, DatasetDict) else [("data", ds)]
     for split, part in splits:
         missing = [c for c in SCHEMAS[name] if c not in part.column_names]
@@ -89,7 +96,9 @@ def load_data(name: str, source: str = "local") -> DatasetDict:
     elif source == "local":
         ds = _read_local(name)
     else:
-        raise CourseError(f"Unknown source '{source}': use source='local' (offline) or source='hub' (online).")
+        raise CourseError(
+            f"Unknown source '{source}': use source='local' (offline) or source='hub' (online)."
+        )
     check_schema(ds, name)
     return ds
 
@@ -100,8 +109,10 @@ def _read_local(name: str) -> DatasetDict:
     missing = [s for s in SPLITS if not (folder / f"{s}.jsonl").exists()]
     if missing:
         raise CourseError(
-            f"Dataset '{name}' has no {', '.join(missing)} split in {folder}. The course data ships with "
-            "the repository: run from a full clone, or rebuild it with `python -m tutorial_lib.build_datasets`."
+            f"Dataset '{name}' has no {', '.join(missing)} split in {folder}. The course data "
+            "ships with "
+            "the repository: run from a full clone, or rebuild it with `python -m "
+            "tutorial_lib.build_datasets`."
         )
     splits = {s: read_jsonl(folder / f"{s}.jsonl") for s in SPLITS}
     if name == "dialogsum":
@@ -400,7 +411,8 @@ def map_split(part: Dataset, mapper: Callable[[dict], dict], source: str) -> Dat
 
 
 def map_hub_rows(name: str, ds: DatasetDict) -> DatasetDict:
-    """Return the Hub DatasetDict `ds` mapped to the columns of course dataset `name` (train and test)."""
+    """Return the Hub DatasetDict `ds` mapped to the columns of course dataset `name` (train and
+    test)."""
     _check_name(name)
     hub_id, _, test_split, mapper = HUB_SOURCES[name]
     missing = [s for s in dict.fromkeys(["train", test_split]) if s not in ds]
@@ -431,7 +443,9 @@ def load_hub_data(name: str) -> DatasetDict:
         raw = load_dataset(hub_id, config)
     except Exception as e:  # offline, or the Hub is unreachable
         raise CourseError(
-            f"Could not download '{hub_id}' for dataset '{name}' ({type(e).__name__}). source='hub' needs "
-            "internet access to the Hugging Face Hub; offline, use the course's own copy: load_data(name)."
+            f"Could not download '{hub_id}' for dataset '{name}' ({type(e).__name__}). "
+            "source='hub' needs "
+            "internet access to the Hugging Face Hub; offline, use the course's own copy: "
+            "load_data(name)."
         ) from e
     return map_hub_rows(name, raw)

@@ -1,11 +1,13 @@
-"""ZeRO on paper: per-GPU model-state bytes of each stage, communication volume, and DeepSpeed's own estimates.
+"""ZeRO on paper: per-GPU model-state bytes of each stage, communication volume, and DeepSpeed's own
+estimates.
 
-Rajbhandari et al. 2020, "ZeRO: Memory Optimizations Toward Training Trillion Parameter Models". Mixed-precision Adam
-keeps, per parameter, 2 bytes of fp16 weight, 2 bytes of fp16 gradient and K = 12 bytes of optimizer state (fp32
-master weight, momentum and variance, 4 bytes each): (2 + 2 + K)Φ bytes on every GPU of plain data parallelism.
-ZeRO partitions these over the N data-parallel GPUs: stage 1 the optimizer states (P_os), stage 2 also the gradients
-(P_os+g), stage 3 also the parameters (P_os+g+p). Activations, buffers and fragmentation are not model states and are
-not counted here.
+Rajbhandari et al. 2020, "ZeRO: Memory Optimizations Toward Training Trillion Parameter Models".
+Mixed-precision Adam keeps, per parameter, 2 bytes of fp16 weight, 2 bytes of fp16 gradient and K =
+12 bytes of optimizer state (fp32 master weight, momentum and variance, 4 bytes each): (2 + 2 + K)Φ
+bytes on every GPU of plain data parallelism. ZeRO partitions these over the N data-parallel GPUs:
+stage 1 the optimizer states (P_os), stage 2 also the gradients (P_os+g), stage 3 also the
+parameters (P_os+g+p). Activations, buffers and fragmentation are not model states and are not
+counted here.
 """
 
 from __future__ import annotations
@@ -21,74 +23,113 @@ from pathlib import Path
 from .errors import CourseError
 
 ADAM_K = 12  # bytes of optimizer state per parameter: fp32 master weight + momentum + variance
-GB = 1e9  # the paper's GB is decimal: 7.5e9 params x 16 bytes = 120 GB exactly (it would be 111.8 GiB)
+# the paper's GB is decimal: 7.5e9 params x 16 bytes = 120 GB exactly (it would be 111.8 GiB)
+GB = 1e9
 STAGE_NAMES = ("data parallel", "P_os", "P_os+g", "P_os+g+p")
-PAPER_COMM_OPTIONS = {  # zero_optimization keys that make DeepSpeed communicate as the paper describes
+# zero_optimization keys that make DeepSpeed communicate as the paper describes
+PAPER_COMM_OPTIONS = {
     0: {},
-    # reduce each gradient bucket to the rank that owns it (a reduce-scatter, Φ) instead of all-reducing it (2Φ)
+    # reduce each gradient bucket to the rank that owns it (a reduce-scatter, Φ) instead of
+    # all-reducing it (2Φ)
     1: {"use_multi_rank_bucket_allreduce": False},
     2: {"use_multi_rank_bucket_allreduce": False},
-    # release every gathered weight after use, so backward gathers it again (the default keeps up to 1e9 live)
-    3: {"stage3_max_live_parameters": 0, "stage3_max_reuse_distance": 0, "stage3_prefetch_bucket_size": 0},
+    # release every gathered weight after use, so backward gathers it again (the default keeps up to
+    # 1e9 live)
+    3: {
+        "stage3_max_live_parameters": 0,
+        "stage3_max_reuse_distance": 0,
+        "stage3_prefetch_bucket_size": 0,
+    },
 }
 
 
 def _check(n_params: float, n_gpus: int, stage: int | None = None) -> None:
     """Raise CourseError if the parameter count, GPU count or stage is not one ZeRO can have."""
     if n_params < 0:
-        raise CourseError(f"n_params is {n_params}; a model has zero or more parameters, pass its parameter count Φ.")
+        raise CourseError(
+            f"n_params is {n_params}; a model has zero or more parameters, pass its parameter "
+            "count Φ."
+        )
     if int(n_gpus) != n_gpus or n_gpus < 1:
-        raise CourseError(f"n_gpus is {n_gpus}; data parallelism needs a whole number of GPUs, 1 or more.")
+        raise CourseError(
+            f"n_gpus is {n_gpus}; data parallelism needs a whole number of GPUs, 1 or more."
+        )
     if stage is not None and stage not in (0, 1, 2, 3):
-        raise CourseError(f"ZeRO stage {stage!r} does not exist; pass 0 (plain data parallel), 1, 2 or 3.")
+        raise CourseError(
+            f"ZeRO stage {stage!r} does not exist; pass 0 (plain data parallel), 1, 2 or 3."
+        )
 
 
 def model_state_bytes(
-    n_params: float, stage: int, n_gpus: int, k: float = ADAM_K, param_bytes: float = 2, grad_bytes: float = 2
+    n_params: float,
+    stage: int,
+    n_gpus: int,
+    k: float = ADAM_K,
+    param_bytes: float = 2,
+    grad_bytes: float = 2,
 ) -> dict[str, float]:
-    """Return the per-GPU bytes of {params, grads, optimizer, total} at this ZeRO stage (the paper's formulas).
+    """Return the per-GPU bytes of {params, grads, optimizer, total} at this ZeRO stage (the paper's
+    formulas).
 
-    stage 0: (2 + 2 + K)Φ;  stage 1: 2Φ + 2Φ + KΦ/N;  stage 2: 2Φ + (2 + K)Φ/N;  stage 3: (2 + 2 + K)Φ/N.
+    stage 0: (2 + 2 + K)Φ;  stage 1: 2Φ + 2Φ + KΦ/N;  stage 2: 2Φ + (2 + K)Φ/N;  stage 3: (2 + 2 +
+    K)Φ/N.
     """
     _check(n_params, n_gpus, stage)
     if min(k, param_bytes, grad_bytes) < 0:
-        raise CourseError(f"Bytes per parameter must be >= 0; got k={k}, param_bytes={param_bytes}, grad_bytes={grad_bytes}.")
+        raise CourseError(
+            f"Bytes per parameter must be >= 0; got k={k}, param_bytes={param_bytes}, "
+            f"grad_bytes={grad_bytes}."
+        )
     params = n_params * param_bytes / (n_gpus if stage >= 3 else 1)
     grads = n_params * grad_bytes / (n_gpus if stage >= 2 else 1)
     optimizer = n_params * k / (n_gpus if stage >= 1 else 1)
-    return {"params": params, "grads": grads, "optimizer": optimizer, "total": params + grads + optimizer}
+    return {
+        "params": params,
+        "grads": grads,
+        "optimizer": optimizer,
+        "total": params + grads + optimizer,
+    }
 
 
 def zero_table(n_params: float, n_gpus: int, k: float = ADAM_K, unit: float = GB) -> list[dict]:
-    """Return one row per stage 0-3 with the per-GPU model-state memory in GB (1e9 bytes, the paper's unit).
+    """Return one row per stage 0-3 with the per-GPU model-state memory in GB (1e9 bytes, the
+    paper's unit).
 
-    Φ = 7.5e9 on N = 64 GPUs gives 120, 31.4, 16.6, 1.9 GB as in the paper's Figure 1 (in GiB it would be 111.8,
-    29.2, 15.5, 1.7, which matches none of them).
+    Φ = 7.5e9 on N = 64 GPUs gives 120, 31.4, 16.6, 1.9 GB as in the paper's Figure 1 (in GiB it
+    would be 111.8, 29.2, 15.5, 1.7, which matches none of them).
     """
     rows = []
     for stage in range(4):
         b = model_state_bytes(n_params, stage, n_gpus, k=k)
-        rows.append({"stage": stage, "partitioned": STAGE_NAMES[stage], **{f"{key}_gb": v / unit for key, v in b.items()}})
+        rows.append(
+            {
+                "stage": stage,
+                "partitioned": STAGE_NAMES[stage],
+                **{f"{key}_gb": v / unit for key, v in b.items()},
+            }
+        )
     return rows
 
 
 def communication_volume(n_params: float, stage: int) -> float:
-    """Return the elements each GPU sends per training step at this stage, as the paper counts them: 2Φ, 2Φ, 2Φ, 3Φ.
+    """Return the elements each GPU sends per training step at this stage, as the paper counts them:
+    2Φ, 2Φ, 2Φ, 3Φ.
 
-    Data parallel all-reduces the gradients as a reduce-scatter (Φ) plus an all-gather (Φ); stages 1 and 2 do just those
-    two on partitions, so they cost no more. Stage 3 all-gathers the parameters twice (forward and backward) and
-    reduce-scatters the gradients once: 3Φ, 1.5x. A ring moves (N-1)/N of Φ per collective; the paper rounds it to Φ.
-    Pass n_params=1 for the multiplier of Φ.
+    Data parallel all-reduces the gradients as a reduce-scatter (Φ) plus an all-gather (Φ); stages 1
+    and 2 do just those two on partitions, so they cost no more. Stage 3 all-gathers the parameters
+    twice (forward and backward) and reduce-scatters the gradients once: 3Φ, 1.5x. A ring moves
+    (N-1)/N of Φ per collective; the paper rounds it to Φ. Pass n_params=1 for the multiplier of Φ.
     """
     _check(n_params, 1, stage)
     return (3.0 if stage == 3 else 2.0) * n_params
 
 
 def communication_summary(collectives: list[tuple[str, int]], n_params: int) -> list[dict]:
-    """Return one row per collective op with its calls, elements and volume in units of Φ, then a "total" row.
+    """Return one row per collective op with its calls, elements and volume in units of Φ, then a
+    "total" row.
 
-    `collectives` is a probe's list of (op, elements). The volume counts an all-reduce twice (it is a reduce-scatter
-    then an all-gather, as the paper counts it) and every other collective once.
+    `collectives` is a probe's list of (op, elements). The volume counts an all-reduce twice (it is
+    a reduce-scatter then an all-gather, as the paper counts it) and every other collective once.
     """
     rows: dict[str, dict] = {}
     for op, elements in collectives:
@@ -107,39 +148,70 @@ def deepspeed_estimates(
     largest_layer_params: int = 0,
     additional_buffer_factor: float = 1.5,
 ) -> dict[str, dict[str, int]]:
-    """Return DeepSpeed's own {gpu_bytes, cpu_bytes} estimates (per GPU, per node's CPU) for ZeRO-2/3, with and without offload.
+    """Return DeepSpeed's own {gpu_bytes, cpu_bytes} estimates (per GPU, per node's CPU) for
+    ZeRO-2/3, with and without offload.
 
-    Keys: zero2, zero2_offload (optimizer to CPU), zero3, zero3_offload_optimizer, zero3_offload (optimizer and params).
-    The functions (deepspeed 0.19, runtime/zero/stage_1_and_2.py and stage3.py), with N = all GPUs, n = GPUs per node,
+    Keys: zero2, zero2_offload (optimizer to CPU), zero3, zero3_offload_optimizer, zero3_offload
+    (optimizer and params).
+    The functions (deepspeed 0.19, runtime/zero/stage_1_and_2.py and stage3.py), with N = all GPUs,
+    n = GPUs per node,
     L = largest_layer_params, b = additional_buffer_factor, and ZeRO-3 with zero_init=True:
-      zero2:          GPU 2Φ + int(18Φ/N)        CPU 4Φ·n·b             (the CPU figure is loading the model per process)
-      zero2_offload:  GPU 2Φ                     CPU Φ·max(4N, 16)·b    (N here is all GPUs, not just the node's)
+      zero2:          GPU 2Φ + int(18Φ/N)        CPU 4Φ·n·b             (the CPU figure is loading
+      the model per process)
+      zero2_offload:  GPU 2Φ                     CPU Φ·max(4N, 16)·b    (N here is all GPUs, not
+      just the node's)
       zero3:          GPU 4L + int(18Φ/N)        CPU 4L·n·b
       zero3_offload_optimizer: GPU 4L + int(2Φ/N)   CPU 16Φ/n_nodes·b
       zero3_offload:  GPU 4L                     CPU 18Φ/n_nodes·b
-    Against the paper: stage 2 on GPU is 4Φ/N more (its 18 = 2 fp16 grads + 4 fp32 grads + 4 fp32 master + 8 Adam,
-    per DeepSpeed's comment, where the paper has 2 + 12 = 14); stage 3 is 2Φ/N more (18 vs 16) plus 4L bytes for the
-    gathered fp16 weights and gradients of the largest layer. The factor b = 1.5 only pads the CPU figures.
+    Against the paper: stage 2 on GPU is 4Φ/N more (its 18 = 2 fp16 grads + 4 fp32 grads + 4 fp32
+    master + 8 Adam,
+    per DeepSpeed's comment, where the paper has 2 + 12 = 14); stage 3 is 2Φ/N more (18 vs 16) plus
+    4L bytes for the
+    gathered fp16 weights and gradients of the largest layer. The factor b = 1.5 only pads the CPU
+    figures.
     """
     _check(n_params, n_gpus_per_node)
-    if int(n_nodes) != n_nodes or n_nodes < 1 or largest_layer_params < 0 or additional_buffer_factor < 0:
+    if (
+        int(n_nodes) != n_nodes
+        or n_nodes < 1
+        or largest_layer_params < 0
+        or additional_buffer_factor < 0
+    ):
         raise CourseError(
-            f"Got n_nodes={n_nodes}, largest_layer_params={largest_layer_params}, additional_buffer_factor="
+            f"Got n_nodes={n_nodes}, largest_layer_params={largest_layer_params}, "
+            "additional_buffer_factor="
             f"{additional_buffer_factor}; pass n_nodes >= 1 and the other two >= 0."
         )
     try:
         from deepspeed.runtime.zero.stage3 import estimate_zero3_model_states_mem_needs as zero3
-        from deepspeed.runtime.zero.stage_1_and_2 import estimate_zero2_model_states_mem_needs as zero2
+        from deepspeed.runtime.zero.stage_1_and_2 import (
+            estimate_zero2_model_states_mem_needs as zero2,
+        )
     except ImportError as e:
-        raise CourseError(f"DeepSpeed is not importable ({e}); `pip install deepspeed`, or use model_state_bytes().") from e
-    common = {"num_gpus_per_node": n_gpus_per_node, "num_nodes": n_nodes, "additional_buffer_factor": additional_buffer_factor}
+        raise CourseError(
+            f"DeepSpeed is not importable ({e}); `pip install deepspeed`, or use "
+            "model_state_bytes()."
+        ) from e
+    common = {
+        "num_gpus_per_node": n_gpus_per_node,
+        "num_nodes": n_nodes,
+        "additional_buffer_factor": additional_buffer_factor,
+    }
     z3 = {"cpu_offload": True, "zero_init": True, **common}
     raw = {
         "zero2": zero2(n_params, cpu_offload=False, **common),
         "zero2_offload": zero2(n_params, cpu_offload=True, **common),
-        "zero3": zero3(n_params, largest_layer_params, **{**z3, "cpu_offload": False, "cpu_offload_params": False}),
-        "zero3_offload_optimizer": zero3(n_params, largest_layer_params, **{**z3, "cpu_offload_params": False}),
-        "zero3_offload": zero3(n_params, largest_layer_params, **{**z3, "cpu_offload_params": True}),
+        "zero3": zero3(
+            n_params,
+            largest_layer_params,
+            **{**z3, "cpu_offload": False, "cpu_offload_params": False},
+        ),
+        "zero3_offload_optimizer": zero3(
+            n_params, largest_layer_params, **{**z3, "cpu_offload_params": False}
+        ),
+        "zero3_offload": zero3(
+            n_params, largest_layer_params, **{**z3, "cpu_offload_params": True}
+        ),
     }
     return {name: {"gpu_bytes": int(r[1]), "cpu_bytes": int(r[0])} for name, r in raw.items()}
 
@@ -152,49 +224,87 @@ def _free_port() -> int:
 
 
 def error_tail(output: str) -> str:
-    """Return the lines of a failed multi-process run that name the failing rank's own error, else its last 25 lines."""
+    """Return the lines of a failed multi-process run that name the failing rank's own error, else
+    its last 25 lines."""
     lines = output.splitlines()
-    errors = [i for i, line in enumerate(lines) if ("Error: " in line or "Exception: " in line) and "ChildFailed" not in line]
+    errors = [
+        i
+        for i, line in enumerate(lines)
+        if ("Error: " in line or "Exception: " in line) and "ChildFailed" not in line
+    ]
     return "\n".join(lines[max(0, errors[0] - 6) : errors[0] + 1] if errors else lines[-25:])
 
 
 def run_zero_probe(
-    stage: int, nproc: int = 2, timeout: float = 600, bf16: bool = False, zero_options: dict | None = None
+    stage: int,
+    nproc: int = 2,
+    timeout: float = 600,
+    bf16: bool = False,
+    zero_options: dict | None = None,
 ) -> list[dict]:
-    """Train a tiny Llama under DeepSpeed ZeRO `stage` on CPU as `nproc` processes and return each rank's measured bytes.
+    """Train a tiny Llama under DeepSpeed ZeRO `stage` on CPU as `nproc` processes and return each
+    rank's measured bytes.
 
-    Launches `python -m torch.distributed.run --nproc_per_node nproc -m tutorial_lib.zero_probe` (gloo backend, fp32,
-    torch AdamW; see zero_probe.py) and returns one dict per rank, rank order, with n_params, world_size, param_bytes,
-    grad_bytes, grad_peak_bytes, master_bytes, adam_bytes, optimizer_bytes (master + adam) and collectives (the
-    (op, elements) of every collective in the last step; see communication_summary). zero_options are extra
-    "zero_optimization" keys, e.g. PAPER_COMM_OPTIONS[stage]. In fp32 DeepSpeed keeps
-    4 bytes of weight and 4 of gradient per parameter, Adam 8 (exp_avg, exp_avg_sq) and ZeRO 1-3 a 4-byte fp32 master
-    copy besides: compare with model_state_bytes(n_params, stage, nproc, k=fp32_adam_k(stage), param_bytes=4, grad_bytes=4).
-    With bf16=True the weights and gradients are bf16 and the bytes are the paper's: model_state_bytes(n_params, stage,
-    nproc) with its defaults 2, 2 and K = 12 (stage 0 too: it keeps fp32 master weights). fp16 does not run on
-    DeepSpeed's CPU accelerator. The first run on a machine also compiles DeepSpeed's shared-memory comm op (about a
-    minute; cached in ~/.cache/torch_extensions after).
+    Launches `python -m torch.distributed.run --nproc_per_node nproc -m tutorial_lib.zero_probe`
+    (gloo backend, fp32, torch AdamW; see zero_probe.py) and returns one dict per rank, rank order,
+    with n_params, world_size, param_bytes, grad_bytes, grad_peak_bytes, master_bytes, adam_bytes,
+    optimizer_bytes (master + adam) and collectives (the (op, elements) of every collective in the
+    last step; see communication_summary). zero_options are extra "zero_optimization" keys, e.g.
+    PAPER_COMM_OPTIONS[stage]. In fp32 DeepSpeed keeps 4 bytes of weight and 4 of gradient per
+    parameter, Adam 8 (exp_avg, exp_avg_sq) and ZeRO 1-3 a 4-byte fp32 master copy besides: compare
+    with model_state_bytes(n_params, stage, nproc, k=fp32_adam_k(stage), param_bytes=4,
+    grad_bytes=4). With bf16=True the weights and gradients are bf16 and the bytes are the paper's:
+    model_state_bytes(n_params, stage, nproc) with its defaults 2, 2 and K = 12 (stage 0 too: it
+    keeps fp32 master weights). fp16 does not run on DeepSpeed's CPU accelerator. The first run on a
+    machine also compiles DeepSpeed's shared-memory comm op (about a minute; cached in
+    ~/.cache/torch_extensions after).
     """
     _check(1, nproc, stage)
-    env = {"DS_ACCELERATOR": "cpu", **os.environ, "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    env = {
+        "DS_ACCELERATOR": "cpu",
+        **os.environ,
+        "CUDA_VISIBLE_DEVICES": "",
+        "OMP_NUM_THREADS": "1",
+        "HF_HUB_OFFLINE": "1",
+    }
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "zero.json"
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(nproc), "--master_addr", "127.0.0.1"]
-        cmd += ["--master_port", str(_free_port()), "-m", "tutorial_lib.zero_probe", "--stage", str(stage), "--out", str(out)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node",
+            str(nproc),
+            "--master_addr",
+            "127.0.0.1",
+        ]
+        cmd += [
+            "--master_port",
+            str(_free_port()),
+            "-m",
+            "tutorial_lib.zero_probe",
+            "--stage",
+            str(stage),
+            "--out",
+            str(out),
+        ]
         cmd += ["--bf16"] if bf16 else []
         cmd += ["--zero-options", json.dumps(zero_options or {})]
         try:
             proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired as e:
             raise CourseError(
-                f"The ZeRO-{stage} job ran past {timeout} s; pass a larger timeout= or check for a hung rank."
+                f"The ZeRO-{stage} job ran past {timeout} s; pass a larger timeout= or check for a "
+                "hung rank."
             ) from e
         results = [json.loads(p.read_text()) for p in sorted(Path(tmp).glob("zero.rank*.json"))]
     if proc.returncode != 0 or len(results) != nproc:
         tail = error_tail(proc.stdout + proc.stderr)
         raise CourseError(
-            f"The ZeRO-{stage} job on {nproc} CPU processes failed (exit {proc.returncode}):\n{tail}\n"
-            "Fix: `pip install deepspeed` into this environment, have a C++ compiler (DeepSpeed builds its CPU comm op), "
+            f"The ZeRO-{stage} job on {nproc} CPU processes failed (exit "
+            f"{proc.returncode}):\n{tail}\n"
+            "Fix: `pip install deepspeed` into this environment, have a C++ compiler (DeepSpeed "
+            "builds its CPU comm op), "
             "and leave DS_ACCELERATOR unset or `cpu`."
         )
     for r in results:
@@ -203,26 +313,32 @@ def run_zero_probe(
 
 
 def fp32_adam_k(stage: int) -> int:
-    """Return K, the optimizer-state bytes per parameter, for fp32 training with Adam under DeepSpeed at this stage.
+    """Return K, the optimizer-state bytes per parameter, for fp32 training with Adam under
+    DeepSpeed at this stage.
 
-    Adam's exp_avg and exp_avg_sq are 8 bytes. Stage 0 updates the model's fp32 weights in place (K = 8); ZeRO 1-3 clone
-    an fp32 master partition beside the weights even when they are already fp32 (K = 12, as in mixed precision).
+    Adam's exp_avg and exp_avg_sq are 8 bytes. Stage 0 updates the model's fp32 weights in place (K
+    = 8); ZeRO 1-3 clone an fp32 master partition beside the weights even when they are already fp32
+    (K = 12, as in mixed precision).
     """
     _check(1, 1, stage)
     return 8 if stage == 0 else 12
 
 
 def measured_vs_formula(rank: dict) -> dict:
-    """Return one table row: a probe rank's measured MB of parameters, gradients and optimizer state beside the formula's.
+    """Return one table row: a probe rank's measured MB of parameters, gradients and optimizer state
+    beside the formula's.
 
-    The formula is the paper's (2, 2, K = 12 bytes) for a bf16 run and fp32's (4, 4, fp32_adam_k) otherwise. Gradients
-    are the peak during backward at stages 0-1 (which do not partition them) and the partition kept at stages 2-3.
+    The formula is the paper's (2, 2, K = 12 bytes) for a bf16 run and fp32's (4, 4, fp32_adam_k)
+    otherwise. Gradients are the peak during backward at stages 0-1 (which do not partition them)
+    and the partition kept at stages 2-3.
     """
     stage, phi, n = rank["stage"], rank["n_params"], rank["world_size"]
     if rank["bf16"]:
         formula = model_state_bytes(phi, stage, n)
     else:
-        formula = model_state_bytes(phi, stage, n, k=fp32_adam_k(stage), param_bytes=4, grad_bytes=4)
+        formula = model_state_bytes(
+            phi, stage, n, k=fp32_adam_k(stage), param_bytes=4, grad_bytes=4
+        )
     measured = {
         "params": rank["param_bytes"],
         "grads": rank["grad_peak_bytes"] if stage <= 1 else rank["grad_bytes"],

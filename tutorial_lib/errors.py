@@ -2,4 +2,5 @@
 
 
 class CourseError(RuntimeError):
-    """A problem with the learner's set-up or input; the message says what is wrong and what to do."""
+    """A problem with the learner's set-up or input; the message says what is wrong and what to
+    do."""

@@ -27,7 +27,8 @@ class Generations(list):
 
 
 def chat_text(tokenizer: PreTrainedTokenizerBase, prompt: Prompt, system: str | None = None) -> str:
-    """Return `prompt` wrapped in the model's chat template, ending where the assistant's answer starts."""
+    """Return `prompt` wrapped in the model's chat template, ending where the assistant's answer
+    starts."""
     messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
     if system is not None and messages[0]["role"] != "system":
         messages = [{"role": "system", "content": system}, *messages]
@@ -61,12 +62,19 @@ def generate(
     the returned text is cut before the first of them.
     """
     if isinstance(prompts, str):
-        raise CourseError("generate() takes a list of prompts; wrap a single prompt in a list: generate(model, tok, [prompt]).")
+        raise CourseError(
+            "generate() takes a list of prompts; wrap a single prompt in a list: generate(model, "
+            "tok, [prompt])."
+        )
     max_new_tokens = max_new_tokens or DEFAULT_NEW_TOKENS
     batch_size = batch_size or DEFAULT_BATCH
     texts = [chat_text(tokenizer, p, system) if chat else p for p in prompts]
     stopping = {"stop_strings": list(stop), "tokenizer": tokenizer} if stop else {}
-    sampling = dict(do_sample=True, temperature=temperature, top_k=top_k or 0, top_p=top_p or 1.0) if do_sample else {}
+    sampling = (
+        dict(do_sample=True, temperature=temperature, top_k=top_k or 0, top_p=top_p or 1.0)
+        if do_sample
+        else {}
+    )
     if do_sample:
         torch.manual_seed(seed)
     # longest first: prompts of similar length share a batch, so little compute goes to padding
@@ -77,8 +85,15 @@ def generate(
     tokenizer.padding_side = "left"  # new tokens must follow each prompt directly
     try:
         batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-        for batch in tqdm(batches, desc="generating", disable=not progress or len(batches) < 2, leave=False):
-            enc = tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=not chat)
+        for batch in tqdm(
+            batches, desc="generating", disable=not progress or len(batches) < 2, leave=False
+        ):
+            enc = tokenizer(
+                [texts[i] for i in batch],
+                return_tensors="pt",
+                padding=True,
+                add_special_tokens=not chat,
+            )
             enc = enc.to(model.device)
             start = time.perf_counter()
             ids = model.generate(
@@ -106,7 +121,8 @@ def generate(
 
 @torch.no_grad()
 def forward_ms(model: PreTrainedModel, input_ids: torch.Tensor, repeats: int = 5) -> float:
-    """Return the median wall time of one forward pass over `input_ids`, in milliseconds (after one warm-up pass)."""
+    """Return the median wall time of one forward pass over `input_ids`, in milliseconds (after one
+    warm-up pass)."""
     model(input_ids)
     times = []
     for _ in range(repeats):

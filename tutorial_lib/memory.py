@@ -1,4 +1,5 @@
-"""Measured memory: the peak a block of code adds (CUDA allocator or resident memory), and the bytes of model state."""
+"""Measured memory: the peak a block of code adds (CUDA allocator or resident memory), and the bytes
+of model state."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def rss_mb() -> float:
 
 
 def release_memory() -> None:
-    """Return freed memory to the system, so the next run's memory rise starts from a clean baseline."""
+    """Return freed memory to the system, so the next run's memory rise starts from a clean
+    baseline."""
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
@@ -31,7 +33,8 @@ def release_memory() -> None:
 
 
 class PeakMemory:
-    """Context manager measuring peak memory: CUDA's allocator peak, or the rise of resident memory on CPU."""
+    """Context manager measuring peak memory: CUDA's allocator peak, or the rise of resident memory
+    on CPU."""
 
     def __init__(self, device: str = "cpu", interval: float = 0.02):
         self.device, self.interval, self.peak_mb = device, interval, 0.0
@@ -74,10 +77,11 @@ def state_mb(model: torch.nn.Module, optimizer: torch.optim.Optimizer | None) ->
 
 
 class SavedTensors:
-    """Context manager adding up the bytes autograd saves for backward (the activations) while it is open.
+    """Context manager adding up the bytes autograd saves for backward (the activations) while it is
+    open.
 
-    Tensors saved inside a gradient-checkpointed block are not saved at all (the block is recomputed in backward),
-    so they do not count; a tensor saved twice counts twice.
+    Tensors saved inside a gradient-checkpointed block are not saved at all (the block is recomputed
+    in backward), so they do not count; a tensor saved twice counts twice.
     """
 
     def __init__(self):
@@ -104,7 +108,8 @@ class SavedTensors:
 # --- planning: memory estimated before anything runs ----------------------------------------------
 
 GiB = 2**30
-ACTIVATION_VALUES = 17  # values autograd keeps per token, layer and hidden unit (see estimate_memory)
+# values autograd keeps per token, layer and hidden unit (see estimate_memory)
+ACTIVATION_VALUES = 17
 
 
 @dataclass(frozen=True)
@@ -123,8 +128,10 @@ class MemoryEstimate:
 
     def describe(self) -> str:
         """Return the four parts as one short line."""
-        return (f"weights {self.weights_gb:.1f}, gradients {self.gradients_gb:.1f}, "
-                f"optimizer {self.optimizer_gb:.1f}, activations {self.activations_gb:.1f}")
+        return (
+            f"weights {self.weights_gb:.1f}, gradients {self.gradients_gb:.1f}, "
+            f"optimizer {self.optimizer_gb:.1f}, activations {self.activations_gb:.1f}"
+        )
 
 
 def estimate_memory(
@@ -133,9 +140,9 @@ def estimate_memory(
     """Return the estimated peak memory of a step of `model` (a registry name) on `batch` sequences.
 
     training: "none" (inference: weights and KV cache), "full" (every weight trains with Adam),
-    "peft" (about 1% trains), "ppo" (a LoRA policy plus a reward model of the same size).
-    half=True: 16-bit weights for inference and 16-bit activations under mixed precision (fp32 master
-    weights, as the trainer keeps them); False: fp32 throughout. Activations follow Korthikanti et al.
+    "peft" (about 1% trains), "ppo" (a LoRA policy plus a reward model of the same size). half=True:
+    16-bit weights for inference and 16-bit activations under mixed precision (fp32 master weights,
+    as the trainer keeps them); False: fp32 throughout. Activations follow Korthikanti et al.
     (2022): about 34·s·b·h bytes per layer in 16-bit with a fused attention kernel that keeps no s×s
     scores; the logits and their gradient add 2·b·s·V fp32 values.
     """
@@ -154,5 +161,6 @@ def estimate_memory(
         weights *= 2  # the reward model is as large as the policy; the reference shares its base
     saved = ACTIVATION_VALUES * shape.hidden * shape.layers * tokens * act_bytes
     logits = 2 * tokens * shape.vocab * 4
-    return MemoryEstimate(weights / GiB, 4 * trainable / GiB, 8 * trainable / GiB,
-                          (saved + logits) / GiB)
+    return MemoryEstimate(
+        weights / GiB, 4 * trainable / GiB, 8 * trainable / GiB, (saved + logits) / GiB
+    )

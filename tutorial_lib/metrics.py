@@ -1,4 +1,5 @@
-"""Metrics that work offline: ROUGE, answer extraction and accuracy, perplexity, preference accuracy."""
+"""Metrics that work offline: ROUGE, answer extraction and accuracy, perplexity, preference
+accuracy."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def rouge(
     """
     if len(predictions) != len(references):
         raise CourseError(
-            f"rouge() got {len(predictions)} predictions but {len(references)} references; pass one of each per example."
+            f"rouge() got {len(predictions)} predictions but {len(references)} references; pass "
+            "one of each per example."
         )
     if not predictions:
         raise CourseError("rouge() got no predictions; pass at least one prediction and reference.")
@@ -47,7 +49,9 @@ def rouge(
         )
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
     scores = [scorer.score_multi(refs, pred) for pred, refs in zip(predictions, targets)]
-    return {k: sum(s[k].fmeasure for s in scores) / len(scores) for k in ("rouge1", "rouge2", "rougeL")}
+    return {
+        k: sum(s[k].fmeasure for s in scores) / len(scores) for k in ("rouge1", "rouge2", "rougeL")
+    }
 
 
 def _to_int(number: str) -> int | None:
@@ -57,7 +61,8 @@ def _to_int(number: str) -> int | None:
 
 
 def extract_answer(text: str) -> int | None:
-    """Return the integer final answer in a model's text ('The answer is 42.', '#### 42', '= 42', ...), or None."""
+    """Return the integer final answer in a model's text ('The answer is 42.', '#### 42', '= 42',
+    ...), or None."""
     for pattern in _PATTERNS:
         match = pattern.search(text)
         if match:
@@ -70,7 +75,8 @@ def accuracy(predictions: Sequence, references: Sequence) -> float:
     """Return the fraction of predictions equal to their reference."""
     if len(predictions) != len(references) or not predictions:
         raise CourseError(
-            f"accuracy() needs equally many predictions and references (got {len(predictions)} and {len(references)})."
+            f"accuracy() needs equally many predictions and references (got {len(predictions)} and "
+            f"{len(references)})."
         )
     return sum(p == r for p, r in zip(predictions, references)) / len(predictions)
 
@@ -86,8 +92,11 @@ def exact_match(predictions: Sequence[str], references: Sequence[str]) -> float:
 
 
 def pairwise_accuracy(chosen_scores: Sequence[float], rejected_scores: Sequence[float]) -> float:
-    """Return the fraction of preference pairs where the chosen answer scores higher than the rejected one."""
-    return accuracy([c > r for c, r in zip(chosen_scores, rejected_scores)], [True] * len(chosen_scores))
+    """Return the fraction of preference pairs where the chosen answer scores higher than the
+    rejected one."""
+    return accuracy(
+        [c > r for c, r in zip(chosen_scores, rejected_scores)], [True] * len(chosen_scores)
+    )
 
 
 @torch.no_grad()
@@ -99,17 +108,22 @@ def total_nll(
     stride: int = 256,
     progress: bool = True,
 ) -> tuple[float, int]:
-    """Return (summed negative log-likelihood in nats, tokens scored) of the texts joined into one stream.
+    """Return (summed negative log-likelihood in nats, tokens scored) of the texts joined into one
+    stream.
 
     A window of `window` tokens slides on by `stride`; only tokens not scored before count, and each
     of them sees at least window - stride tokens of context (the usual strided evaluation).
     """
     if stride > window:
-        raise CourseError(f"perplexity needs stride <= window (got stride={stride}, window={window}).")
+        raise CourseError(
+            f"perplexity needs stride <= window (got stride={stride}, window={window})."
+        )
     ids = tokenizer("\n\n".join(texts), return_tensors="pt").input_ids.to(model.device)
     nll, counted, scored_to = 0.0, 0, 0
     starts = list(range(0, max(ids.shape[1] - 1, 1), stride))
-    for start in tqdm(starts, desc="perplexity", disable=not progress or len(starts) < 4, leave=False):
+    for start in tqdm(
+        starts, desc="perplexity", disable=not progress or len(starts) < 4, leave=False
+    ):
         end = min(start + window, ids.shape[1])
         chunk = ids[:, start:end]
         labels = chunk.clone()
@@ -124,14 +138,17 @@ def total_nll(
     return nll, counted
 
 
-def perplexity(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], **kwargs) -> float:
+def perplexity(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], **kwargs
+) -> float:
     """Return exp(mean negative log-likelihood per token) of the texts; kwargs as in total_nll."""
     nll, counted = total_nll(model, tokenizer, texts, **kwargs)
     return math.exp(nll / counted)
 
 
 def repeated_ngram_rate(texts: Sequence[str], n: int = 3) -> float:
-    """Return the share of word n-grams, over all texts, that repeat an earlier n-gram of the same text (0: none)."""
+    """Return the share of word n-grams, over all texts, that repeat an earlier n-gram of the same
+    text (0: none)."""
     repeated = total = 0
     for text in texts:
         words = text.lower().split()
@@ -142,18 +159,25 @@ def repeated_ngram_rate(texts: Sequence[str], n: int = 3) -> float:
 
 
 def _words(text: str) -> list[str]:
-    """Return the lower-cased words of `text` (digits and accented letters kept, punctuation dropped)."""
+    """Return the lower-cased words of `text` (digits and accented letters kept, punctuation
+    dropped)."""
     return re.findall(r"[\w°'’-]+", text.lower())
 
 
 def fact_words(chosen: str, rejected: str) -> list[str]:
-    """Return the words of `chosen` that `rejected` lacks: for a wrong-fact pair, the fact itself (e.g. ["124"])."""
+    """Return the words of `chosen` that `rejected` lacks: for a wrong-fact pair, the fact itself
+    (e.g. ["124"])."""
     wrong = set(_words(rejected))
     return [w for w in _words(chosen) if w not in wrong]
 
 
 def fact_accuracy(answers: Sequence[str], facts: Sequence[Sequence[str]]) -> float:
-    """Return the share of answers that contain every word of their fact (as a whole word, any case)."""
+    """Return the share of answers that contain every word of their fact (as a whole word, any
+    case)."""
     if len(answers) != len(facts):
-        raise CourseError(f"Got {len(answers)} answers but {len(facts)} facts; pass one fact per answer.")
-    return sum(set(fact) <= set(_words(answer)) for answer, fact in zip(answers, facts)) / max(len(answers), 1)
+        raise CourseError(
+            f"Got {len(answers)} answers but {len(facts)} facts; pass one fact per answer."
+        )
+    return sum(set(fact) <= set(_words(answer)) for answer, fact in zip(answers, facts)) / max(
+        len(answers), 1
+    )

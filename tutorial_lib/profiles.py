@@ -22,7 +22,8 @@ class Profile:
     eval_examples: int  # held-out examples per evaluation
     train_examples: int  # training examples a lesson uses
     train_steps: int  # optimizer steps per training run
-    train_batch_size: int  # examples per optimizer step (a 135M step on 2 CPU cores takes seconds per example)
+    # examples per optimizer step (a 135M step on 2 CPU cores takes seconds per example)
+    train_batch_size: int
     batch_size: int  # prompts per batch in batched generation and scoring
     max_seq_len: int  # tokens per training example after truncation
     max_new_tokens: int  # tokens generated per answer
@@ -31,14 +32,16 @@ class Profile:
 
     @property
     def torch_dtype(self) -> torch.dtype:
-        """Return the torch dtype of the weights: `dtype`, or the device's choice where it is "auto"."""
+        """Return the torch dtype of the weights: `dtype`, or the device's choice where it is
+        "auto"."""
         if self.dtype != "auto":
             return getattr(torch, self.dtype)
         return choose_precision(self.device, verbose=False).torch_dtype
 
     @property
     def train_precision(self) -> str:
-        """Return the trainer's mixed-precision mode: "bf16", "fp16" or "fp32" (weights' dtype fixed)."""
+        """Return the trainer's mixed-precision mode: "bf16", "fp16" or "fp32" (weights' dtype
+        fixed)."""
         if self.dtype != "auto":
             return {"bfloat16": "bf16", "float16": "fp16"}.get(self.dtype, "fp32")
         return choose_precision(self.device, verbose=False).mode
@@ -94,14 +97,17 @@ PROFILES: dict[str, Profile] = {
 
 
 def get_profile(name: str | None = None, *, need_device: bool = True, **overrides) -> Profile:
-    """Return the Profile named `name`, else $COURSE_PROFILE's, else `gpu` with CUDA and `cpu` without.
+    """Return the Profile named `name`, else $COURSE_PROFILE's, else `gpu` with CUDA and `cpu`
+    without.
 
-    Only a notebook's first cell (and the command line) should call this with name=None; helpers take
-    the plan or profile they are given. need_device=False plans the gpu profile on a machine without
-    CUDA (for `python -m tutorial_lib plan` and dry runs). Keyword overrides replace single fields,
-    e.g. get_profile("cpu", eval_examples=100).
+    Only a notebook's first cell (and the command line) should call this with name=None; helpers
+    take the plan or profile they are given. need_device=False plans the gpu profile on a machine
+    without CUDA (for `python -m tutorial_lib plan` and dry runs). Keyword overrides replace single
+    fields, e.g. get_profile("cpu", eval_examples=100).
     """
-    name = name or os.environ.get("COURSE_PROFILE") or ("gpu" if torch.cuda.is_available() else "cpu")
+    name = (
+        name or os.environ.get("COURSE_PROFILE") or ("gpu" if torch.cuda.is_available() else "cpu")
+    )
     name = name.strip().lower()
     if name not in PROFILES:
         raise CourseError(
@@ -114,7 +120,8 @@ def get_profile(name: str | None = None, *, need_device: bool = True, **override
         raise CourseError(
             "The gpu profile needs a CUDA GPU, and PyTorch sees none on this machine "
             f"(torch {torch.__version__}). Use profile 'cpu' here; on Colab choose "
-            "Runtime > Change runtime type > GPU; on a workstation install a CUDA build of PyTorch. "
+            "Runtime > Change runtime type > GPU; on a workstation install a CUDA build of "
+            "PyTorch. "
             "To try the gpu code path on a CPU, run the notebook with dry_run = True."
         )
     profile = PROFILES[name]

@@ -18,17 +18,23 @@ from .generation import DEFAULT_BATCH, chat_text
 
 @dataclass(frozen=True)
 class Template:
-    """How one (input, output) example is written in a prompt; the query is the example cut before its output."""
+    """How one (input, output) example is written in a prompt; the query is the example cut before
+    its output."""
 
     name: str  # short name for tables
-    example: str = "Review: {input}\nSentiment: {output}"  # one demonstration; {input} and {output} are filled in
+    # one demonstration; {input} and {output} are filled in
+    example: str = "Review: {input}\nSentiment: {output}"
     separator: str = "\n\n"  # between the instruction, the demonstrations and the query
 
     @property
     def query(self) -> str:
-        """Return the example template cut just before {output} (trailing spaces removed): the query's form."""
+        """Return the example template cut just before {output} (trailing spaces removed): the
+        query's form."""
         if "{output}" not in self.example or "{input}" not in self.example:
-            raise CourseError(f"Template '{self.name}' needs both {{input}} and {{output}} in its example: {self.example!r}.")
+            raise CourseError(
+                f"Template '{self.name}' needs both {{input}} and {{output}} in its example: "
+                f"{self.example!r}."
+            )
         return self.example.split("{output}")[0].rstrip(" ")
 
 
@@ -46,9 +52,13 @@ LABEL_WORDS: dict[str, dict[str, str]] = {  # label -> the word the model reads 
 
 
 def build_prompt(
-    query: str, demos: Sequence[tuple[str, str]], template: Template = TEMPLATES["review"], instruction: str | None = None
+    query: str,
+    demos: Sequence[tuple[str, str]],
+    template: Template = TEMPLATES["review"],
+    instruction: str | None = None,
 ) -> str:
-    """Return the few-shot prompt: the instruction, each (input, output) demonstration, then the unanswered query."""
+    """Return the few-shot prompt: the instruction, each (input, output) demonstration, then the
+    unanswered query."""
     parts = [instruction] if instruction else []
     parts += [template.example.format(input=x, output=y) for x, y in demos]
     parts.append(template.query.format(input=query))
@@ -64,7 +74,8 @@ def _check_k(k: int, available: int, what: str) -> None:
         raise CourseError(f"k={k}: the number of demonstrations must be 0 or more.")
     if k > available:
         raise CourseError(
-            f"k={k} demonstrations requested but only {available} {what} can be chosen; lower k or pass a larger pool."
+            f"k={k} demonstrations requested but only {available} {what} can be chosen; lower k or "
+            "pass a larger pool."
         )
 
 
@@ -75,12 +86,17 @@ def select_random(pool_size: int, k: int, seed: int = 0, exclude: Sequence[int] 
     return random.Random(seed).sample(allowed, k)
 
 
-def select_balanced(labels: Sequence[str], k: int, seed: int = 0, exclude: Sequence[int] = ()) -> list[int]:
-    """Return k pool indices with the labels as even as possible (k // classes each, the rest at random), shuffled."""
+def select_balanced(
+    labels: Sequence[str], k: int, seed: int = 0, exclude: Sequence[int] = ()
+) -> list[int]:
+    """Return k pool indices with the labels as even as possible (k // classes each, the rest at
+    random), shuffled."""
     rng = random.Random(seed)
     skip = set(exclude)
     classes = sorted(set(labels))
-    by_label = {c: [i for i, lab in enumerate(labels) if lab == c and i not in skip] for c in classes}
+    by_label = {
+        c: [i for i, lab in enumerate(labels) if lab == c and i not in skip] for c in classes
+    }
     extra = set(rng.sample(classes, k % len(classes))) if classes else set()
     chosen = []
     for c in classes:
@@ -92,13 +108,24 @@ def select_balanced(labels: Sequence[str], k: int, seed: int = 0, exclude: Seque
 
 
 def select_nearest(
-    query_emb: torch.Tensor, pool_emb: torch.Tensor, k: int, exclude: Sequence[Sequence[int]] | None = None
+    query_emb: torch.Tensor,
+    pool_emb: torch.Tensor,
+    k: int,
+    exclude: Sequence[Sequence[int]] | None = None,
 ) -> list[list[int]]:
-    """Return, per query, the k pool indices with the highest cosine similarity, most similar LAST (next to the query).
+    """Return, per query, the k pool indices with the highest cosine similarity, most similar LAST
+    (next to the query).
 
-    query_emb: (queries, dim); pool_emb: (pool, dim); exclude[q]: pool indices query q must not get (e.g. itself).
+    query_emb: (queries, dim); pool_emb: (pool, dim); exclude[q]: pool indices query q must not get
+    (e.g. itself).
     """
-    _check_k(k, pool_emb.shape[0] - max((len(e) for e in exclude), default=0) if exclude else pool_emb.shape[0], "pool examples")
+    _check_k(
+        k,
+        pool_emb.shape[0] - max((len(e) for e in exclude), default=0)
+        if exclude
+        else pool_emb.shape[0],
+        "pool examples",
+    )
     q = torch.nn.functional.normalize(query_emb.float(), dim=-1)
     p = torch.nn.functional.normalize(pool_emb.float(), dim=-1)
     sims = q @ p.T
@@ -111,20 +138,28 @@ def select_nearest(
 # --- scoring by the label words' next-token probabilities ---------------------------------------
 
 
-def label_token_ids(tokenizer: PreTrainedTokenizerBase, words: Sequence[str], space: bool = True) -> list[int]:
-    """Return the id of the first token of each label word as it follows the prompt (with a leading space by default)."""
-    ids = [tokenizer((" " if space else "") + w, add_special_tokens=False).input_ids[0] for w in words]
+def label_token_ids(
+    tokenizer: PreTrainedTokenizerBase, words: Sequence[str], space: bool = True
+) -> list[int]:
+    """Return the id of the first token of each label word as it follows the prompt (with a leading
+    space by default)."""
+    ids = [
+        tokenizer((" " if space else "") + w, add_special_tokens=False).input_ids[0] for w in words
+    ]
     if len(set(ids)) < len(ids):
         clash = [w for w, i in zip(words, ids) if ids.count(i) > 1]
         raise CourseError(
-            f"The label words {clash} start with the same token, so their next-token probabilities cannot tell them "
-            "apart. Choose label words whose first tokens differ (e.g. 'positive'/'negative', 'great'/'terrible')."
+            f"The label words {clash} start with the same token, so their next-token probabilities "
+            "cannot tell them "
+            "apart. Choose label words whose first tokens differ (e.g. 'positive'/'negative', "
+            "'great'/'terrible')."
         )
     return ids
 
 
 def _common_prefix(seqs: Sequence[Sequence[int]]) -> int:
-    """Return the number of leading tokens all sequences share, leaving at least one token in each."""
+    """Return the number of leading tokens all sequences share, leaving at least one token in
+    each."""
     n = min(len(s) for s in seqs) - 1
     for i in range(n):
         if any(s[i] != seqs[0][i] for s in seqs):
@@ -144,12 +179,16 @@ def next_token_logprobs(
 ) -> torch.Tensor:
     """Return a (prompts, vocabulary) tensor: log-probabilities of the next token after each prompt.
 
-    One forward pass per batch of left-padded prompts. The tokens every prompt shares at the start (the
-    instruction and fixed demonstrations) are run once and reused through the KV cache, so a few-shot
-    prompt costs little more than its query. chat=True wraps each prompt as one user turn, as generate() does.
+    One forward pass per batch of left-padded prompts. The tokens every prompt shares at the start
+    (the instruction and fixed demonstrations) are run once and reused through the KV cache, so a
+    few-shot prompt costs little more than its query. chat=True wraps each prompt as one user turn,
+    as generate() does.
     """
     if isinstance(prompts, str) or not prompts:
-        raise CourseError("next_token_logprobs() takes a non-empty list of prompts; wrap a single prompt in a list.")
+        raise CourseError(
+            "next_token_logprobs() takes a non-empty list of prompts; wrap a single prompt in a "
+            "list."
+        )
     batch_size = batch_size or DEFAULT_BATCH
     texts = [chat_text(tokenizer, p) if chat else p for p in prompts]
     ids = [tokenizer(t, add_special_tokens=not chat).input_ids for t in texts]
@@ -157,37 +196,53 @@ def next_token_logprobs(
     device = model.device
     prefix_cache = None
     if shared:
-        prefix_cache = model(torch.tensor([ids[0][:shared]], device=device), use_cache=True).past_key_values
+        prefix_cache = model(
+            torch.tensor([ids[0][:shared]], device=device), use_cache=True
+        ).past_key_values
     out = torch.empty(len(ids), model.config.vocab_size)
-    order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))  # similar lengths share a batch: little padding
+    # similar lengths share a batch: little padding
+    order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
     batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    for batch in tqdm(batches, desc="scoring", disable=not progress or len(batches) < 2, leave=False):
+    for batch in tqdm(
+        batches, desc="scoring", disable=not progress or len(batches) < 2, leave=False
+    ):
         rest = [ids[i][shared:] for i in batch]
         width = max(len(r) for r in rest)
         input_ids = torch.tensor([[pad] * (width - len(r)) + r for r in rest], device=device)
         mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rest], device=device)
-        positions = (shared + mask.cumsum(-1) - 1).clamp(min=shared)  # real tokens continue after the prefix
+        # real tokens continue after the prefix
+        positions = (shared + mask.cumsum(-1) - 1).clamp(min=shared)
         cache = None
         if prefix_cache is not None:
             cache = copy.deepcopy(prefix_cache)
             cache.batch_repeat_interleave(len(batch))
-            mask = torch.cat([torch.ones(len(batch), shared, dtype=mask.dtype, device=device), mask], dim=1)
+            mask = torch.cat(
+                [torch.ones(len(batch), shared, dtype=mask.dtype, device=device), mask], dim=1
+            )
         logits = model(
-            input_ids=input_ids, attention_mask=mask, position_ids=positions, past_key_values=cache, logits_to_keep=1
+            input_ids=input_ids,
+            attention_mask=mask,
+            position_ids=positions,
+            past_key_values=cache,
+            logits_to_keep=1,
         ).logits[:, -1]
         out[batch] = torch.log_softmax(logits.float(), dim=-1).cpu()
     return out
 
 
-def prompt_tokens(tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], chat: bool = False) -> list[int]:
-    """Return the number of tokens of each prompt as the model reads it (with the chat template if chat=True)."""
+def prompt_tokens(
+    tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], chat: bool = False
+) -> list[int]:
+    """Return the number of tokens of each prompt as the model reads it (with the chat template if
+    chat=True)."""
     texts = [chat_text(tokenizer, p) if chat else p for p in prompts]
     return [len(tokenizer(t, add_special_tokens=not chat).input_ids) for t in texts]
 
 
 def parse_label(text: str, words: dict[str, str]) -> str | None:
-    """Return the label whose word the generated text starts with (or, failing that, the only one it contains), else None."""
+    """Return the label whose word the generated text starts with (or, failing that, the only one it
+    contains), else None."""
     clean = text.strip().lower()
     for label, word in words.items():
         if clean.startswith(word.lower()):
@@ -211,12 +266,14 @@ class ICLSetting:
     """One way of prompting the frozen model for classification."""
 
     k: int = 0  # demonstrations in the prompt
-    selection: str = "random"  # "random" | "balanced" (one demo set per seed) | "nearest" (per query, by embedding)
+    # "random" | "balanced" (one demo set per seed) | "nearest" (per query, by embedding)
+    selection: str = "random"
     seed: int = 0  # which demonstrations (random, balanced) and their order
     template: str = "review"  # key of TEMPLATES
     words: str = "positive/negative"  # key of LABEL_WORDS
     instruction: bool = True  # start the prompt with INSTRUCTION
-    chat: bool = False  # wrap the prompt in the chat template (one user turn) instead of continuing raw text
+    # wrap the prompt in the chat template (one user turn) instead of continuing raw text
+    chat: bool = False
 
 
 def build_prompts(
@@ -226,23 +283,35 @@ def build_prompts(
     pool_labels: Sequence[str],
     neighbours: Sequence[Sequence[int]] | None = None,
 ) -> list[str]:
-    """Return one prompt per query for `setting`, demonstrations drawn from the pool (neighbours[q] for 'nearest')."""
+    """Return one prompt per query for `setting`, demonstrations drawn from the pool (neighbours[q]
+    for 'nearest')."""
     if setting.selection == "random":
         shared = select_random(len(pool_texts), setting.k, setting.seed)
     elif setting.selection == "balanced":
         shared = select_balanced(pool_labels, setting.k, setting.seed)
     elif setting.selection == "nearest":
         if neighbours is None or len(neighbours) != len(queries):
-            raise CourseError("selection='nearest' needs neighbours: one list of pool indices per query (select_nearest()).")
+            raise CourseError(
+                "selection='nearest' needs neighbours: one list of pool indices per query "
+                "(select_nearest())."
+            )
         shared = None
     else:
-        raise CourseError(f"Unknown selection '{setting.selection}': use 'random', 'balanced' or 'nearest'.")
+        raise CourseError(
+            f"Unknown selection '{setting.selection}': use 'random', 'balanced' or 'nearest'."
+        )
     words = LABEL_WORDS[setting.words]
     template = TEMPLATES[setting.template]
-    instruction = INSTRUCTION.replace("positive or negative", " or ".join(words.values())) if setting.instruction else None
+    instruction = (
+        INSTRUCTION.replace("positive or negative", " or ".join(words.values()))
+        if setting.instruction
+        else None
+    )
     prompts = []
     for q, query in enumerate(queries):
-        chosen = shared if shared is not None else list(neighbours[q])[-setting.k :] if setting.k else []
+        chosen = (
+            shared if shared is not None else list(neighbours[q])[-setting.k :] if setting.k else []
+        )
         demos = [(pool_texts[i], words[pool_labels[i]]) for i in chosen]
         prompts.append(build_prompt(query, demos, template, instruction))
     return prompts
@@ -259,12 +328,18 @@ def evaluate_setting(
     neighbours: Sequence[Sequence[int]] | None = None,
     batch_size: int | None = None,
 ) -> dict[str, float]:
-    """Return {'accuracy', 'prompt_tokens' (mean per query)} of label-word scoring under `setting`."""
+    """Return {'accuracy', 'prompt_tokens' (mean per query)} of label-word scoring under
+    `setting`."""
     prompts = build_prompts(setting, queries, pool_texts, pool_labels, neighbours)
     words = LABEL_WORDS[setting.words]
     classes = list(words)
     ids = label_token_ids(tokenizer, list(words.values()), space=not setting.chat)
-    logprobs = next_token_logprobs(model, tokenizer, prompts, chat=setting.chat, batch_size=batch_size, progress=False)
+    logprobs = next_token_logprobs(
+        model, tokenizer, prompts, chat=setting.chat, batch_size=batch_size, progress=False
+    )
     predicted = [classes[j] for j in logprobs[:, ids].argmax(-1).tolist()]
     correct = sum(p == y for p, y in zip(predicted, labels))
-    return {"accuracy": correct / len(labels), "prompt_tokens": statistics.fmean(prompt_tokens(tokenizer, prompts, setting.chat))}
+    return {
+        "accuracy": correct / len(labels),
+        "prompt_tokens": statistics.fmean(prompt_tokens(tokenizer, prompts, setting.chat)),
+    }

@@ -6,18 +6,25 @@ from collections.abc import Callable, Iterator, Sequence
 
 import torch
 from tqdm.auto import tqdm
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
 
 from .errors import CourseError
 from .models import resolve
 from .prompting import LABEL_WORDS, TEMPLATES, Template, label_token_ids
 
-VERBALIZER: dict[str, str] = LABEL_WORDS["positive/negative"]  # label -> the word the LM should predict for it (PET)
+# label -> the word the LM should predict for it (PET)
+VERBALIZER: dict[str, str] = LABEL_WORDS["positive/negative"]
 LABELS: list[str] = list(VERBALIZER)  # class index -> label, the order of every logits column
 
 
 def cloze_prompt(text: str, template: Template = TEMPLATES["review"]) -> str:
-    """Return the pattern: the review as a query whose next word is the label word, e.g. 'Review: ...\\nSentiment:'."""
+    """Return the pattern: the review as a query whose next word is the label word, e.g. 'Review:
+    ...\\nSentiment:'."""
     return template.query.format(input=text)
 
 
@@ -25,23 +32,37 @@ def encode_labels(labels: Sequence[str]) -> list[int]:
     """Return the class index (position in LABELS) of each string label."""
     unknown = sorted(set(labels) - set(LABELS))
     if unknown:
-        raise CourseError(f"Unknown labels {unknown}: expected one of {LABELS}. Check the dataset's label column.")
+        raise CourseError(
+            f"Unknown labels {unknown}: expected one of {LABELS}. Check the dataset's label column."
+        )
     return [LABELS.index(label) for label in labels]
 
 
-def verbalizer_ids(tokenizer: PreTrainedTokenizerBase, verbalizer: dict[str, str] = VERBALIZER) -> list[int]:
-    """Return the token id of each label word (with its leading space), in label order; each must be one token."""
-    long = [w for w in verbalizer.values() if len(tokenizer(" " + w, add_special_tokens=False).input_ids) != 1]
+def verbalizer_ids(
+    tokenizer: PreTrainedTokenizerBase, verbalizer: dict[str, str] = VERBALIZER
+) -> list[int]:
+    """Return the token id of each label word (with its leading space), in label order; each must be
+    one token."""
+    long = [
+        w
+        for w in verbalizer.values()
+        if len(tokenizer(" " + w, add_special_tokens=False).input_ids) != 1
+    ]
     if long:
         raise CourseError(
-            f"The label words {long} are more than one token, so one next-token logit cannot score them. "
-            "Choose words that are a single token after a space (e.g. 'positive'/'negative', 'good'/'bad')."
+            f"The label words {long} are more than one token, so one next-token logit cannot score "
+            "them. "
+            "Choose words that are a single token after a space (e.g. 'positive'/'negative', "
+            "'good'/'bad')."
         )
     return label_token_ids(tokenizer, list(verbalizer.values()), space=True)
 
 
-def _batch(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], device: torch.device) -> dict[str, torch.Tensor]:
-    """Return the padded batch (tokenizer's padding side) with position ids that skip left padding."""
+def _batch(
+    tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], device: torch.device
+) -> dict[str, torch.Tensor]:
+    """Return the padded batch (tokenizer's padding side) with position ids that skip left
+    padding."""
     if isinstance(texts, str) or not texts:
         raise CourseError("Expected a non-empty list of texts; wrap a single text in a list.")
     batch = tokenizer(list(texts), return_tensors="pt", padding=True).to(device)
@@ -50,33 +71,46 @@ def _batch(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], device: tor
 
 
 def last_real(mask: torch.Tensor) -> torch.Tensor:
-    """Return, per row of an attention mask, the index of its last non-pad position (right or left padding)."""
+    """Return, per row of an attention mask, the index of its last non-pad position (right or left
+    padding)."""
     return mask.shape[1] - 1 - mask.flip(-1).argmax(-1)
 
 
 def cloze_logits(
-    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], label_ids: Sequence[int]
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    label_ids: Sequence[int],
 ) -> torch.Tensor:
-    """Return (texts, labels) next-token logits of the label words after each text's cloze prompt (differentiable)."""
+    """Return (texts, labels) next-token logits of the label words after each text's cloze prompt
+    (differentiable)."""
     batch = _batch(tokenizer, [cloze_prompt(t) for t in texts], model.device)
-    hidden = model.get_decoder()(**batch).last_hidden_state  # the LM head is applied below, at one position per row
+    # the LM head is applied below, at one position per row
+    hidden = model.get_decoder()(**batch).last_hidden_state
     rows = torch.arange(hidden.shape[0], device=hidden.device)
     last = hidden[rows, last_real(batch["attention_mask"])]
     return model.get_output_embeddings()(last)[:, list(label_ids)]
 
 
-def head_logits(classifier: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> torch.Tensor:
-    """Return (texts, labels) logits of a sequence-classification model, which pools each text's last non-pad token."""
+def head_logits(
+    classifier: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]
+) -> torch.Tensor:
+    """Return (texts, labels) logits of a sequence-classification model, which pools each text's
+    last non-pad token."""
     pad = classifier.config.get_text_config().pad_token_id
     if pad is None:
         raise CourseError(
-            "classifier.config.pad_token_id is not set, so the head cannot find each text's last token in a batch. "
-            "Set it: classifier.config.pad_token_id = tokenizer.pad_token_id (load_classifier() does)."
+            "classifier.config.pad_token_id is not set, so the head cannot find each text's last "
+            "token in a batch. "
+            "Set it: classifier.config.pad_token_id = tokenizer.pad_token_id (load_classifier() "
+            "does)."
         )
     if pad != tokenizer.pad_token_id:
         raise CourseError(
-            f"classifier.config.pad_token_id ({pad}) differs from the tokenizer's pad id ({tokenizer.pad_token_id}), "
-            "so the head would pool the wrong token. Set classifier.config.pad_token_id = tokenizer.pad_token_id."
+            f"classifier.config.pad_token_id ({pad}) differs from the tokenizer's pad id "
+            f"({tokenizer.pad_token_id}), "
+            "so the head would pool the wrong token. Set classifier.config.pad_token_id = "
+            "tokenizer.pad_token_id."
         )
     return classifier(**_batch(tokenizer, texts, classifier.device)).logits
 
@@ -84,9 +118,11 @@ def head_logits(classifier: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
 def load_classifier(
     model_name_or_path: str, n_labels: int, dtype: torch.dtype = torch.float32, device: str = "cpu"
 ) -> tuple[PreTrainedModel, AutoTokenizer]:
-    """Return (classifier, tokenizer): the model with a new, randomly initialised n_labels-way `score` head, in eval mode.
+    """Return (classifier, tokenizer): the model with a new, randomly initialised n_labels-way
+    `score` head, in eval mode.
 
-    Takes the names load_model() takes; the classifier goes to `device` (the lesson passes its plan's), its pad_token_id set.
+    Takes the names load_model() takes; the classifier goes to `device` (the lesson passes its
+    plan's), its pad_token_id set.
     """
     name, source = model_name_or_path, resolve(model_name_or_path)
     try:
@@ -94,21 +130,30 @@ def load_classifier(
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
         classifier = AutoModelForSequenceClassification.from_pretrained(
-            source, num_labels=n_labels, dtype=dtype, use_safetensors=True, pad_token_id=tokenizer.pad_token_id
+            source,
+            num_labels=n_labels,
+            dtype=dtype,
+            use_safetensors=True,
+            pad_token_id=tokenizer.pad_token_id,
         )
     except OSError as e:
         raise CourseError(
             f"Could not load '{name}' from '{source}' ({e.__class__.__name__}: {str(e)[:200]}). "
-            "Use a model name from tutorial_lib.models.REGISTRY or a folder with a saved checkpoint."
+            "Use a model name from tutorial_lib.models.REGISTRY or a folder with a saved "
+            "checkpoint."
         ) from e
     classifier.config.pad_token_id = tokenizer.pad_token_id
     return classifier.to(device).eval(), tokenizer
 
 
 def minibatches(n: int, batch_size: int, seed: int = 0) -> Iterator[list[int]]:
-    """Return an endless iterator of index batches: each pass over range(n) reshuffled, the last batch maybe smaller."""
+    """Return an endless iterator of index batches: each pass over range(n) reshuffled, the last
+    batch maybe smaller."""
     if n < 1 or batch_size < 1:
-        raise CourseError(f"Need at least one example and batch_size >= 1 (got {n} examples, batch_size={batch_size}).")
+        raise CourseError(
+            f"Need at least one example and batch_size >= 1 (got {n} examples, "
+            f"batch_size={batch_size})."
+        )
     generator = torch.Generator().manual_seed(seed)
     while True:
         order = torch.randperm(n, generator=generator).tolist()
@@ -125,9 +170,12 @@ def fit(
     lr: float,
     seed: int = 0,
 ) -> list[float]:
-    """Return the loss of each of `steps` AdamW steps on the cross-entropy of logits_fn(batch texts) vs the labels."""
+    """Return the loss of each of `steps` AdamW steps on the cross-entropy of logits_fn(batch texts)
+    vs the labels."""
     if len(texts) != len(labels):
-        raise CourseError(f"fit() got {len(texts)} texts but {len(labels)} labels; pass one label index per text.")
+        raise CourseError(
+            f"fit() got {len(texts)} texts but {len(labels)} labels; pass one label index per text."
+        )
     optimizer = torch.optim.AdamW(params, lr=lr)
     targets = torch.tensor(labels)
     batches = minibatches(len(texts), batch_size, seed)
@@ -147,11 +195,17 @@ def fit(
 
 @torch.no_grad()
 def accuracy_of(
-    logits_fn: Callable[[list[str]], torch.Tensor], texts: Sequence[str], labels: Sequence[int], batch_size: int
+    logits_fn: Callable[[list[str]], torch.Tensor],
+    texts: Sequence[str],
+    labels: Sequence[int],
+    batch_size: int,
 ) -> float:
     """Return the fraction of texts whose highest logit is at their label's index."""
     if not texts or len(texts) != len(labels):
-        raise CourseError(f"accuracy_of() needs the same non-zero number of texts and labels (got {len(texts)}, {len(labels)}).")
+        raise CourseError(
+            f"accuracy_of() needs the same non-zero number of texts and labels (got {len(texts)}, "
+            f"{len(labels)})."
+        )
     correct = 0
     for start in range(0, len(texts), batch_size):
         predicted = logits_fn(list(texts[start : start + batch_size])).argmax(-1).cpu()

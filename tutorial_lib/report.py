@@ -16,7 +16,8 @@ from .profiles import Profile
 
 
 def project_root() -> Path:
-    """Return the course folder (the nearest ancestor of the working directory holding notebooks/), else cwd."""
+    """Return the course folder (the nearest ancestor of the working directory holding notebooks/),
+    else cwd."""
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder / "notebooks").is_dir() and (folder / "tutorial_lib").is_dir():
@@ -36,7 +37,9 @@ def report_dir(profile: str, dry_run: bool = False) -> Path:
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` through a temporary file, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8", suffix=".tmp") as f:
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, delete=False, encoding="utf-8", suffix=".tmp"
+    ) as f:
         f.write(text)
     os.replace(f.name, path)
 
@@ -47,7 +50,8 @@ def _plain(value: Any) -> Any:
 
 
 def peak_memory() -> dict[str, float]:
-    """Return this process's peak memory so far, GiB: resident RAM, and the CUDA allocator's peak."""
+    """Return this process's peak memory so far, GiB: resident RAM, and the CUDA allocator's
+    peak."""
     ru_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
     ram = ru_maxrss / 2**30 if sys.platform == "darwin" else ru_maxrss / 2**20
     peak = {"RAM GiB": round(ram, 2)}
@@ -67,8 +71,8 @@ def record(
     """Return the path of the results file written for `plan`'s lesson: numbers, tables and figures.
 
     plan: the lesson's plan (its lesson and profile say where the results go); numbers: name ->
-    value; tables: title -> rows (list of dicts, or a DataFrame); figures: name -> matplotlib Figure;
-    name: the results' name where they are not a lesson's (e.g. "bench_sft").
+    value; tables: title -> rows (list of dicts, or a DataFrame); figures: name -> matplotlib
+    Figure; name: the results' name where they are not a lesson's (e.g. "bench_sft").
     """
     from .plans import LESSONS
 
@@ -80,19 +84,26 @@ def record(
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=110, bbox_inches="tight")
         saved[name] = str(path.relative_to(out))
-    rows = {t: (r.to_dict("records") if hasattr(r, "to_dict") else r) for t, r in (tables or {}).items()}
+    rows = {
+        t: (r.to_dict("records") if hasattr(r, "to_dict") else r) for t, r in (tables or {}).items()
+    }
     result = {
         "lesson": lesson,
         "profile": plan.name,
         "dry run": getattr(plan, "dry_run", False),
         "numbers": {k: _plain(v) for k, v in (numbers or {}).items()},
-        "tables": {t: [{k: _plain(v) for k, v in row.items()} for row in r] for t, r in rows.items()},
+        "tables": {
+            t: [{k: _plain(v) for k, v in row.items()} for row in r] for t, r in rows.items()
+        },
         "figures": saved,
         "peak memory": peak_memory(),
     }
     path = out / "results" / f"{lesson}.json"
     write_atomic(path, json.dumps(result, indent=2))
-    print(f"Recorded {len(result['numbers'])} numbers, {len(rows)} tables, {len(saved)} figures for the report card.")
+    print(
+        f"Recorded {len(result['numbers'])} numbers, {len(rows)} tables, {len(saved)} figures for "
+        "the report card."
+    )
     return path
 
 
@@ -112,13 +123,16 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 
 
 def write_report(folder: Path) -> Path:
-    """Return the path of REPORT.md written in `folder` from the recorded results and notebook wall times."""
+    """Return the path of REPORT.md written in `folder` from the recorded results and notebook wall
+    times."""
     results = [json.loads(p.read_text()) for p in sorted((folder / "results").glob("*.json"))]
     timings_file = folder / "timings.json"
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
     profile = results[0]["profile"] if results else folder.name
     dry = results[0].get("dry run") if results else False
-    title = f"profile `{profile}`" + (", dry run (the tiny random model: no real numbers)" if dry else "")
+    title = f"profile `{profile}`" + (
+        ", dry run (the tiny random model: no real numbers)" if dry else ""
+    )
     lines = [f"# Report card — {title}", ""]
     peaks = {f"{r['lesson']}.ipynb": r.get("peak memory", {}) for r in results}
     if timings:
@@ -128,12 +142,17 @@ def write_report(folder: Path) -> Path:
     for r in results:
         lines += [f"## {r['lesson']}", ""]
         if r["numbers"]:
-            lines += [markdown_table([{"measure": k, "value": v} for k, v in r["numbers"].items()]), ""]
+            lines += [
+                markdown_table([{"measure": k, "value": v} for k, v in r["numbers"].items()]),
+                "",
+            ]
         for title, rows in r["tables"].items():
             lines += [f"**{title}**", "", markdown_table(rows), ""]
         lines += [f"![{name}]({path})" for name, path in r["figures"].items()] + [""]
     if not results:
-        lines += ["No lesson has recorded results yet: run `make course` or `python -m tutorial_lib run`."]
+        lines += [
+            "No lesson has recorded results yet: run `make course` or `python -m tutorial_lib run`."
+        ]
     path = folder / "REPORT.md"
     write_atomic(path, "\n".join(lines))
     return path

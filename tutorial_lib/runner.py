@@ -16,16 +16,22 @@ from .report import project_root, report_dir, write_atomic, write_report
 
 
 def find_notebooks(names: list[str] | None = None) -> list[Path]:
-    """Return the lesson notebooks to run: all of notebooks/ in order, or those matching `names` (e.g. '00')."""
+    """Return the lesson notebooks to run: all of notebooks/ in order, or those matching `names`
+    (e.g. '00')."""
     folder = project_root() / "notebooks"
     every = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     if not names:
         return every
     chosen = []
     for name in names:
-        matches = [nb for nb in every if nb.name.startswith(Path(name).stem) or nb.name == Path(name).name]
+        matches = [
+            nb for nb in every if nb.name.startswith(Path(name).stem) or nb.name == Path(name).name
+        ]
         if not matches:
-            raise CourseError(f"No notebook matches '{name}'. The lessons are: {', '.join(nb.name for nb in every)}.")
+            raise CourseError(
+                f"No notebook matches '{name}'. The lessons are: "
+                f"{', '.join(nb.name for nb in every)}."
+            )
         chosen += [m for m in matches if m not in chosen]
     return chosen
 
@@ -34,7 +40,8 @@ INJECTED = "injected-parameters"  # the tag of the cell the runner adds after th
 
 
 def inject_parameters(nb: nbformat.NotebookNode, parameters: dict) -> None:
-    """Add a cell setting `parameters` right after the cell tagged `parameters` (else first), as papermill does."""
+    """Add a cell setting `parameters` right after the cell tagged `parameters` (else first), as
+    papermill does."""
     tags = [c.get("metadata", {}).get("tags", []) for c in nb.cells]
     at = next((i + 1 for i, t in enumerate(tags) if "parameters" in t), 0)
     source = "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
@@ -42,21 +49,31 @@ def inject_parameters(nb: nbformat.NotebookNode, parameters: dict) -> None:
 
 
 def without_injected(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Return `nb` without the runner's injected-parameters cell (how a committed notebook is kept)."""
+    """Return `nb` without the runner's injected-parameters cell (how a committed notebook is
+    kept)."""
     nb.cells = [c for c in nb.cells if INJECTED not in c.get("metadata", {}).get("tags", [])]
     return nb
 
 
-def execute(notebook: Path, output: Path, parameters: dict | None = None, timeout: int = 1800) -> float:
-    """Return the seconds it took to execute `notebook` with `parameters`, saving the executed copy to `output`."""
+def execute(
+    notebook: Path, output: Path, parameters: dict | None = None, timeout: int = 1800
+) -> float:
+    """Return the seconds it took to execute `notebook` with `parameters`, saving the executed copy
+    to `output`."""
     nb = nbformat.read(notebook, as_version=4)
     if parameters:
         inject_parameters(nb, parameters)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(notebook.parent)}},
+    )
     start = time.perf_counter()
     try:
         client.execute()
-    finally:  # a failed notebook is still saved, with the error in its cell, for the learner to read
+    # a failed notebook is still saved, with the error in its cell, for the learner to read
+    finally:
         seconds = time.perf_counter() - start
         nb.metadata["course"] = {**(parameters or {}), "wall_s": round(seconds, 1)}
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -65,12 +82,16 @@ def execute(notebook: Path, output: Path, parameters: dict | None = None, timeou
 
 
 def run_course(
-    names: list[str] | None = None, profile: str | None = None, inplace: bool = False, dry_run: bool = False
+    names: list[str] | None = None,
+    profile: str | None = None,
+    inplace: bool = False,
+    dry_run: bool = False,
 ) -> Path:
     """Return the report card's path after executing the chosen notebooks in `profile`.
 
     The profile reaches each notebook as its `profile` parameter (and dry_run as `dry_run`).
-    inplace=True also writes each executed notebook back over notebooks/ (how the committed outputs are made).
+    inplace=True also writes each executed notebook back over notebooks/ (how the committed outputs
+    are made).
     """
     prof = get_profile(profile, need_device=not dry_run)
     out = report_dir(prof.name, dry_run)  # where each notebook's record() writes too
@@ -87,7 +108,9 @@ def run_course(
             seconds = execute(nb, executed, parameters)
             status = "ok"
             if inplace:
-                write_atomic(nb, nbformat.writes(without_injected(nbformat.read(executed, as_version=4))))
+                write_atomic(
+                    nb, nbformat.writes(without_injected(nbformat.read(executed, as_version=4)))
+                )
         except CellExecutionError as e:
             seconds, status = time.perf_counter() - start, "failed"
             failed.append(nb.name)
@@ -99,6 +122,7 @@ def run_course(
     print(f"\nReport card: {report}")
     if failed:
         raise CourseError(
-            f"{len(failed)} notebook(s) failed: {', '.join(failed)}. Open the executed copies in {out / 'notebooks'}."
+            f"{len(failed)} notebook(s) failed: {', '.join(failed)}. Open the executed copies in "
+            f"{out / 'notebooks'}."
         )
     return report

@@ -1,14 +1,20 @@
-"""Lesson 03's SFT under DeepSpeed ZeRO on several GPUs or nodes: config, load, trainer, train, save.
+"""Lesson 03's SFT under DeepSpeed ZeRO on several GPUs or nodes: config, load, trainer, train,
+save.
 
-    torchrun --nproc_per_node 2 -m tutorial_lib.sft_launch --deepspeed configs/zero2.json --output-dir runs/sft_zero2
-    deepspeed --num_gpus 2 --module tutorial_lib.sft_launch --deepspeed configs/zero2.json --output-dir runs/sft_zero2
-    accelerate launch --config_file configs/accelerate_zero2.yaml -m tutorial_lib.sft_launch --output-dir runs/sft_zero2
+    torchrun --nproc_per_node 2 -m tutorial_lib.sft_launch --deepspeed configs/zero2.json
+    --output-dir runs/sft_zero2
+    deepspeed --num_gpus 2 --module tutorial_lib.sft_launch --deepspeed configs/zero2.json
+    --output-dir runs/sft_zero2
+    accelerate launch --config_file configs/accelerate_zero2.yaml -m tutorial_lib.sft_launch
+    --output-dir runs/sft_zero2
 
-Every process runs this file. DeepSpeed shards the optimizer state (ZeRO-1), also the gradients (ZeRO-2), also the
-weights (ZeRO-3) over the processes; the training itself is training.make_trainer's, as in lesson 03. Rank 0 saves the
-final model (gathered from all ranks under ZeRO-3) and prints one JSON line: final loss, steps, world size, seconds.
-launch_command() builds these command lines; run_sft_launch() runs one here and returns that JSON. On a machine
-without a GPU, set DS_ACCELERATOR=cpu and CUDA_VISIBLE_DEVICES="": the processes then train on the CPU over gloo.
+Every process runs this file. DeepSpeed shards the optimizer state (ZeRO-1), also the gradients
+(ZeRO-2), also the weights (ZeRO-3) over the processes; the training itself is
+training.make_trainer's, as in lesson 03. Rank 0 saves the final model (gathered from all ranks
+under ZeRO-3) and prints one JSON line: final loss, steps, world size, seconds. launch_command()
+builds these command lines; run_sft_launch() runs one here and returns that JSON. On a machine
+without a GPU, set DS_ACCELERATOR=cpu and CUDA_VISIBLE_DEVICES="": the processes then train on the
+CPU over gloo.
 """
 
 from __future__ import annotations
@@ -32,33 +38,39 @@ MODULE = "tutorial_lib.sft_launch"
 
 
 def config_path(path: str | Path) -> Path:
-    """Return the DeepSpeed config file `path` names: as given, else relative to the course folder (so configs/zero2.json
-    works from notebooks/ too)."""
+    """Return the DeepSpeed config file `path` names: as given, else relative to the course folder
+    (so configs/zero2.json works from notebooks/ too)."""
     path = Path(path)
     if not path.is_file() and not path.is_absolute() and (project_root() / path).is_file():
         path = project_root() / path
     if not path.is_file():
         raise CourseError(
-            f"DeepSpeed config '{path}' does not exist. Pass one of configs/zero1.json, zero2.json, zero3.json or "
-            "zero3_offload.json, with a path relative to the folder you launch from (the repository root)."
+            f"DeepSpeed config '{path}' does not exist. Pass one of configs/zero1.json, "
+            "zero2.json, zero3.json or "
+            "zero3_offload.json, with a path relative to the folder you launch from (the "
+            "repository root)."
         )
     return path
 
 
 def read_ds_config(path: str | Path) -> dict:
-    """Return the DeepSpeed config at `path` as a dict, after checking that HF Trainer can run and save with it."""
+    """Return the DeepSpeed config at `path` as a dict, after checking that HF Trainer can run and
+    save with it."""
     path = config_path(path)
     try:
         config = json.loads(path.read_text())
     except json.JSONDecodeError as e:
         raise CourseError(
-            f"DeepSpeed config '{path}' is not valid JSON ({e}); JSON allows no comments or trailing commas."
+            f"DeepSpeed config '{path}' is not valid JSON ({e}); JSON allows no comments or "
+            "trailing commas."
         ) from e
     zero = config.get("zero_optimization", {})
     if zero.get("stage") == 3 and zero.get("stage3_gather_16bit_weights_on_model_save") is not True:
         raise CourseError(
-            f"'{path}' is a ZeRO-3 config without \"stage3_gather_16bit_weights_on_model_save\": true, so the saved model "
-            'would hold no weights (each rank keeps only its shard). Add that line under "zero_optimization".'
+            f"'{path}' is a ZeRO-3 config without \"stage3_gather_16bit_weights_on_model_save\": "
+            "true, so the saved model "
+            "would hold no weights (each rank keeps only its shard). Add that line under "
+            '"zero_optimization".'
         )
     return config
 
@@ -72,23 +84,35 @@ def launch_command(
     master_port: int = 29500,
     args: Sequence[str] = (),
 ) -> list[str]:
-    """Return the command that runs this module with DeepSpeed `config` on `nproc` GPUs on each of `nnodes` nodes.
+    """Return the command that runs this module with DeepSpeed `config` on `nproc` GPUs on each of
+    `nnodes` nodes.
 
-    Multi-node: torchrun and accelerate run the same command on every node ($NODE_RANK set to 0, 1, ... for accelerate),
-    meeting at master_addr:master_port; deepspeed runs once, on the first node, and starts the others over ssh from the
-    `hostfile` (one line per node: "name slots=GPUS"). "$MASTER_ADDR" and "$NODE_RANK" are for the shell to expand.
+    Multi-node: torchrun and accelerate run the same command on every node ($NODE_RANK set to 0, 1,
+    ... for accelerate), meeting at master_addr:master_port; deepspeed runs once, on the first node,
+    and starts the others over ssh from the `hostfile` (one line per node: "name slots=GPUS").
+    "$MASTER_ADDR" and "$NODE_RANK" are for the shell to expand.
     """
     read_ds_config(config)
     if launcher not in LAUNCHERS:
         raise CourseError(f"Unknown launcher '{launcher}'; use one of {', '.join(LAUNCHERS)}.")
     if int(nproc) != nproc or int(nnodes) != nnodes or nproc < 1 or nnodes < 1:
-        raise CourseError(f"Got nproc={nproc}, nnodes={nnodes}; pass whole numbers of processes per node and nodes, 1 or more.")
+        raise CourseError(
+            f"Got nproc={nproc}, nnodes={nnodes}; pass whole numbers of processes per node and "
+            "nodes, 1 or more."
+        )
     script = [MODULE, "--deepspeed", str(config), *args]
     endpoint = ["--master_addr", master_addr, "--master_port", str(master_port)]
     if launcher == "torchrun":
         cmd = ["torchrun", "--nproc_per_node", str(nproc)]
         if nnodes > 1:
-            cmd += ["--nnodes", str(nnodes), "--rdzv_backend", "c10d", "--rdzv_endpoint", f"{master_addr}:{master_port}"]
+            cmd += [
+                "--nnodes",
+                str(nnodes),
+                "--rdzv_backend",
+                "c10d",
+                "--rdzv_endpoint",
+                f"{master_addr}:{master_port}",
+            ]
             cmd += ["--rdzv_id", "course-sft"]
         return [*cmd, "-m", *script]
     if launcher == "deepspeed":
@@ -99,48 +123,84 @@ def launch_command(
     cmd = ["accelerate", "launch", "--use_deepspeed", "--deepspeed_config_file", str(config)]
     cmd += ["--num_processes", str(nproc * nnodes), "--num_machines", str(nnodes)]
     if nnodes > 1:
-        cmd += ["--machine_rank", "$NODE_RANK", "--main_process_ip", master_addr, "--main_process_port", str(master_port)]
+        cmd += [
+            "--machine_rank",
+            "$NODE_RANK",
+            "--main_process_ip",
+            master_addr,
+            "--main_process_port",
+            str(master_port),
+        ]
         cmd += ["--deepspeed_multinode_launcher", "standard"]
     return [*cmd, "-m", *script]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Return the command-line options; --deepspeed defaults to the file an `accelerate launch` config names."""
+    """Return the command-line options; --deepspeed defaults to the file an `accelerate launch`
+    config names."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--deepspeed", default=os.environ.get("ACCELERATE_DEEPSPEED_CONFIG_FILE"), help="DeepSpeed JSON")
-    parser.add_argument("--profile", default=None, help="quick | cpu | gpu (default: $COURSE_PROFILE, else by hardware)")
-    parser.add_argument("--model", default=None, help=f"registry name or checkpoint folder (default: the profile's), or {TINY}")
-    parser.add_argument("--max-steps", type=int, default=None, help="optimizer steps (default: the profile's)")
-    parser.add_argument("--output-dir", default="runs/sft", help="where rank 0 saves the fine-tuned model")
-    parser.add_argument("--dry-run", action="store_true", help="the profile's plan on the CPU, tiny model")
-    parser.add_argument("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)  # `deepspeed` adds it
+    parser.add_argument(
+        "--deepspeed",
+        default=os.environ.get("ACCELERATE_DEEPSPEED_CONFIG_FILE"),
+        help="DeepSpeed JSON",
+    )
+    parser.add_argument(
+        "--profile",
+        default=None,
+        help="quick | cpu | gpu (default: $COURSE_PROFILE, else by hardware)",
+    )
+    parser.add_argument(
+        "--model",
+        default=None,
+        help=f"registry name or checkpoint folder (default: the profile's), or {TINY}",
+    )
+    parser.add_argument(
+        "--max-steps", type=int, default=None, help="optimizer steps (default: the profile's)"
+    )
+    parser.add_argument(
+        "--output-dir", default="runs/sft", help="where rank 0 saves the fine-tuned model"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="the profile's plan on the CPU, tiny model"
+    )
+    # `deepspeed` adds it
+    parser.add_argument(
+        "--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS
+    )
     opts = parser.parse_args(argv)
     if not opts.deepspeed:
-        raise CourseError("No DeepSpeed config given: pass --deepspeed configs/zero2.json (or launch with an accelerate config).")
+        raise CourseError(
+            "No DeepSpeed config given: pass --deepspeed configs/zero2.json (or launch with an "
+            "accelerate config)."
+        )
     if opts.max_steps is not None and opts.max_steps < 1:
         raise CourseError(f"--max-steps is {opts.max_steps}; pass 1 or more optimizer steps.")
     return opts
 
 
 def load(name: str, args) -> tuple:
-    """Return (model, tokenizer) for `name`, left where they load: DeepSpeed places the weights (ZeRO-3 shards them)."""
+    """Return (model, tokenizer) for `name`, left where they load: DeepSpeed places the weights
+    (ZeRO-3 shards them)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from .models import resolve, tiny_model
 
-    with args.main_process_first(desc="resolve model"):  # rank 0 converts the bundled GGUF, once; the others wait
+    # rank 0 converts the bundled GGUF, once; the others wait
+    with args.main_process_first(desc="resolve model"):
         if name == TINY:
             return tiny_model()
         source = resolve(name)
     tokenizer = AutoTokenizer.from_pretrained(source)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    # load_model() would also move the weights to one device; under ZeRO-3 from_pretrained partitions them while loading
+    # load_model() would also move the weights to one device; under ZeRO-3 from_pretrained
+    # partitions them while loading
     return AutoModelForCausalLM.from_pretrained(source, use_safetensors=True), tokenizer
 
 
 def main(argv: list[str] | None = None) -> dict | None:
-    """Fine-tune on dialogsum under DeepSpeed, save on rank 0, and return (and print) rank 0's summary; None elsewhere."""
+    """Fine-tune on dialogsum under DeepSpeed, save on rank 0, and return (and print) rank 0's
+    summary; None elsewhere."""
     import deepspeed
 
     from .data import load_data
@@ -149,24 +209,35 @@ def main(argv: list[str] | None = None) -> dict | None:
 
     opts = parse_args(argv)
     read_ds_config(opts.deepspeed)
-    profile = lesson_plan("03", opts.profile, dry_run=opts.dry_run, verbose=False)  # lesson 03's SFT
+    # lesson 03's SFT
+    profile = lesson_plan("03", opts.profile, dry_run=opts.dry_run, verbose=False)
     steps = opts.max_steps or profile.train_steps
-    cfg = TrainConfig.from_profile(profile, lr=1e-4, steps=steps, deepspeed=str(config_path(opts.deepspeed)))
-    # One process group for DeepSpeed and Trainer: gloo on CPU, nccl on GPUs. ZeRO-3's sharded loading needs it first.
-    # Without a GPU, TrainConfig's device "cpu" sets use_cpu=True: accelerate then counts the ranks over gloo, and its
-    # Accelerator still hands the model to DeepSpeed (a deepspeed config is given). With use_cpu=False, accelerate 1.15
-    # finds no backend without a GPU and counts every process as rank 0 of 1, which DeepSpeed rejects.
+    cfg = TrainConfig.from_profile(
+        profile, lr=1e-4, steps=steps, deepspeed=str(config_path(opts.deepspeed))
+    )
+    # One process group for DeepSpeed and Trainer: gloo on CPU, nccl on GPUs. ZeRO-3's sharded
+    # loading needs it first.
+    # Without a GPU, TrainConfig's device "cpu" sets use_cpu=True: accelerate then counts the ranks
+    # over gloo, and its
+    # Accelerator still hands the model to DeepSpeed (a deepspeed config is given). With
+    # use_cpu=False, accelerate 1.15
+    # finds no backend without a GPU and counts every process as rank 0 of 1, which DeepSpeed
+    # rejects.
     deepspeed.init_distributed()
     with tempfile.TemporaryDirectory(prefix="course-sft-") as tmp:
-        args = sft_config(cfg, tmp, cfg.gradient_checkpointing)  # before loading: ZeRO-3's from_pretrained reads it
+        # before loading: ZeRO-3's from_pretrained reads it
+        args = sft_config(cfg, tmp, cfg.gradient_checkpointing)
         model, tokenizer = load(opts.model or profile.model, args)
-        rows = load_data("dialogsum")["train"]  # lesson 03's task: one-sentence summaries of dialogues
-        rows = rows.select(range(min(len(rows), cfg.steps * cfg.batch_size * args.world_size)))  # each example once
+        # lesson 03's task: one-sentence summaries of dialogues
+        rows = load_data("dialogsum")["train"]
+        # each example once
+        rows = rows.select(range(min(len(rows), cfg.steps * cfg.batch_size * args.world_size)))
         trainer = make_trainer(model, tokenizer, summary_dataset(rows), cfg, tmp)
         start = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - start
-        if args.should_save:  # every rank calls save_model: under ZeRO-3 it gathers the shards; only rank 0 writes
+        # every rank calls save_model: under ZeRO-3 it gathers the shards; only rank 0 writes
+        if args.should_save:
             save_atomic(model, opts.output_dir, save=lambda path: trainer.save_model(str(path)))
         else:
             trainer.save_model(tmp)
@@ -188,7 +259,7 @@ def main(argv: list[str] | None = None) -> dict | None:
     return summary
 
 
-# --- running it from a notebook or a test -----------------------------------------------------------------
+# --- running it from a notebook or a test ---------------------------------------------------------
 
 
 def _summary(stdout: str) -> dict | None:
@@ -209,19 +280,38 @@ def run_sft_launch(
     profile: str = "quick",
     dry_run: bool = False,
 ) -> dict:
-    """Run this module under torchrun as `nproc` processes with DeepSpeed `config` and return rank 0's JSON summary.
+    """Run this module under torchrun as `nproc` processes with DeepSpeed `config` and return rank
+    0's JSON summary.
 
-    Without a GPU the processes run on the CPU: DS_ACCELERATOR=cpu (gloo), CUDA_VISIBLE_DEVICES="", OMP_NUM_THREADS=1.
-    The model is saved to output_dir (default runs/sft_<config name> in the course folder).
+    Without a GPU the processes run on the CPU: DS_ACCELERATOR=cpu (gloo), CUDA_VISIBLE_DEVICES="",
+    OMP_NUM_THREADS=1. The model is saved to output_dir (default runs/sft_<config name> in the
+    course folder).
     """
     import torch
 
     from .distributed import _free_port, error_tail
 
     output_dir = output_dir or project_root() / "runs" / f"sft_{Path(config).stem}"
-    args = ["--profile", profile, "--model", model, "--max-steps", str(max_steps), "--output-dir", str(output_dir)]
+    args = [
+        "--profile",
+        profile,
+        "--model",
+        model,
+        "--max-steps",
+        str(max_steps),
+        "--output-dir",
+        str(output_dir),
+    ]
     args += ["--dry-run"] if dry_run else []
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--master_addr", "127.0.0.1", "--master_port", str(_free_port())]
+    torchrun = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--master_addr",
+        "127.0.0.1",
+        "--master_port",
+        str(_free_port()),
+    ]
     cmd = torchrun + launch_command(config, nproc, args=args)[1:]
     env = dict(os.environ)
     if not torch.cuda.is_available():
@@ -230,14 +320,17 @@ def run_sft_launch(
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:
         raise CourseError(
-            f"The DeepSpeed SFT run ({config}) ran past {timeout} s; pass a larger timeout= or check for a hung rank."
+            f"The DeepSpeed SFT run ({config}) ran past {timeout} s; pass a larger timeout= or "
+            "check for a hung rank."
         ) from e
     summary = _summary(proc.stdout)
     if proc.returncode != 0 or summary is None:
         raise CourseError(
-            f"The DeepSpeed SFT run ({config}, {nproc} processes) failed (exit {proc.returncode}):\n"
+            f"The DeepSpeed SFT run ({config}, {nproc} processes) failed (exit "
+            f"{proc.returncode}):\n"
             f"{error_tail(proc.stdout + proc.stderr)}\n"
-            "Fix what the error names; on a machine without a GPU leave DS_ACCELERATOR unset or `cpu`."
+            "Fix what the error names; on a machine without a GPU leave DS_ACCELERATOR unset or "
+            "`cpu`."
         )
     return summary
 

@@ -1,7 +1,8 @@
-"""Supervised fine-tuning, thin over trl's SFTTrainer: one `train()` for full fine-tuning, peft and hand-made modules.
+"""Supervised fine-tuning, thin over trl's SFTTrainer: one `train()` for full fine-tuning, peft and
+hand-made modules.
 
-Every run returns a `RunResult`: trainable parameters, peak memory, wall time, tokens/s and the loss curve,
-so lessons 03-05 compare methods on the same task, data, budget and metric.
+Every run returns a `RunResult`: trainable parameters, peak memory, wall time, tokens/s and the loss
+curve, so lessons 03-05 compare methods on the same task, data, budget and metric.
 """
 
 from __future__ import annotations
@@ -43,17 +44,20 @@ class TrainConfig:
     warmup_steps: int = 0  # steps of linear warm-up
     max_seq_len: int = 256  # tokens per example; longer ones are truncated at the end
     packing: bool = False  # concatenate examples into rows of max_seq_len (no padding)
-    gradient_checkpointing: bool = False  # recompute activations in backward: less memory, more time
+    # recompute activations in backward: less memory, more time
+    gradient_checkpointing: bool = False
     weight_decay: float = 0.0  # AdamW weight decay
     seed: int = 0  # data order and any random initialisation
     device: str = "cpu"  # "cpu" or "cuda"
     bf16: bool = False  # bfloat16 mixed precision (GPUs with bf16 units: A100, L4, H100)
     fp16: bool = False  # float16 mixed precision with loss scaling, fp32 master weights (T4, V100)
-    deepspeed: str | None = None  # DeepSpeed JSON config (configs/zero*.json) for multi-process runs; see sft_launch
+    # DeepSpeed JSON config (configs/zero*.json) for multi-process runs; see sft_launch
+    deepspeed: str | None = None
 
     @classmethod
     def from_profile(cls, profile: Profile, **overrides) -> TrainConfig:
-        """Return the profile's (or plan's) training budget and precision, with keyword overrides."""
+        """Return the profile's (or plan's) training budget and precision, with keyword
+        overrides."""
         mode = profile.train_precision
         base = dict(
             steps=profile.train_steps,
@@ -76,10 +80,13 @@ class RunResult:
     seconds: float  # wall time of the training loop
     tokens: int  # non-padding tokens trained on
     peak_mb: float  # CUDA: peak allocated; CPU: rise in resident memory during training
-    state_mb: float  # trainable parameters + their gradients + optimizer state, counted from the tensors
+    # trainable parameters + their gradients + optimizer state, counted from the tensors
+    state_mb: float
     losses: list[float] = field(default_factory=list)  # training loss at every step
-    scores: dict[str, float] = field(default_factory=dict)  # evaluation results, filled in by the lesson
-    logs: list[dict] = field(default_factory=list)  # every step's metrics as the trainer logged them (rewards, margins...)
+    # evaluation results, filled in by the lesson
+    scores: dict[str, float] = field(default_factory=dict)
+    # every step's metrics as the trainer logged them (rewards, margins...)
+    logs: list[dict] = field(default_factory=list)
 
     @property
     def trainable_pct(self) -> float:
@@ -110,7 +117,7 @@ class RunResult:
         }
 
 
-# --- data -----------------------------------------------------------------------------------------------
+# --- data -----------------------------------------------------------------------------------------
 
 
 def summary_prompt(dialogue: str) -> str:
@@ -119,12 +126,14 @@ def summary_prompt(dialogue: str) -> str:
 
 
 def conversation(prompt: str, response: str) -> list[dict[str, str]]:
-    """Return the two chat turns of one example: the prompt as the user's, the response as the assistant's."""
+    """Return the two chat turns of one example: the prompt as the user's, the response as the
+    assistant's."""
     return [{"role": "user", "content": prompt}, {"role": "assistant", "content": response}]
 
 
 def prompt_completion(prompt: str, response: str) -> dict:
-    """Return one conversational prompt-completion record, the format trl trains with loss on the completion only."""
+    """Return one conversational prompt-completion record, the format trl trains with loss on the
+    completion only."""
     user, assistant = conversation(prompt, response)
     return {"prompt": [user], "completion": [assistant]}
 
@@ -132,14 +141,18 @@ def prompt_completion(prompt: str, response: str) -> dict:
 def sft_dataset(prompts: Sequence[str], responses: Sequence[str]) -> Dataset:
     """Return a Dataset of prompt-completion records."""
     if len(prompts) != len(responses):
-        raise CourseError(f"Got {len(prompts)} prompts but {len(responses)} responses; pass one response per prompt.")
+        raise CourseError(
+            f"Got {len(prompts)} prompts but {len(responses)} responses; pass one response per "
+            "prompt."
+        )
     if not prompts:
         raise CourseError("The training set is empty; pass at least one (prompt, response) pair.")
     return Dataset.from_list([prompt_completion(p, r) for p, r in zip(prompts, responses)])
 
 
 def instruction_prompt(row: dict) -> str:
-    """Return the user turn of an instructions row: the instruction, then its input if it has one."""
+    """Return the user turn of an instructions row: the instruction, then its input if it has
+    one."""
     return f"{row['instruction']}\n\n{row['input']}".strip()
 
 
@@ -269,11 +282,12 @@ def mixed_dataset(
     return sft_dataset(*fit_examples(examples, tokenizer, max_seq_len)).shuffle(seed=seed)
 
 
-# --- measuring ------------------------------------------------------------------------------------------
+# --- measuring ------------------------------------------------------------------------------------
 
 
 class LossBar(TrainerCallback):
-    """A progress bar over optimizer steps that shows the latest loss, and keeps every step's loss."""
+    """A progress bar over optimizer steps that shows the latest loss, and keeps every step's
+    loss."""
 
     def __init__(self, name: str):
         self.name, self.losses, self.bar = name, [], None
@@ -293,17 +307,19 @@ class LossBar(TrainerCallback):
         self.bar.close()
 
 
-# --- training -------------------------------------------------------------------------------------------
+# --- training -------------------------------------------------------------------------------------
 
 
 def is_prefix_method(model: torch.nn.Module) -> bool:
-    """Return True for peft models whose method feeds key/value prefixes (prefix tuning, P-tuning v2)."""
+    """Return True for peft models whose method feeds key/value prefixes (prefix tuning, P-tuning
+    v2)."""
     config = getattr(model, "peft_config", {}).get("default")
     return config is not None and str(getattr(config, "peft_type", "")).endswith("PREFIX_TUNING")
 
 
 def trainer_args(cfg: TrainConfig, output_dir: str, gradient_checkpointing: bool) -> dict:
-    """Return the trainer arguments every course run shares: optimizer, schedule, sizes, logging, precision."""
+    """Return the trainer arguments every course run shares: optimizer, schedule, sizes, logging,
+    precision."""
     return dict(
         output_dir=output_dir,
         max_steps=cfg.steps,
@@ -330,24 +346,45 @@ def trainer_args(cfg: TrainConfig, output_dir: str, gradient_checkpointing: bool
 
 
 def sft_config(cfg: TrainConfig, output_dir: str, gradient_checkpointing: bool) -> SFTConfig:
-    """Return the SFTConfig for `cfg`: same optimizer, schedule and sizes for every method, loss on the completion."""
-    return SFTConfig(**trainer_args(cfg, output_dir, gradient_checkpointing), packing=cfg.packing, completion_only_loss=True)
+    """Return the SFTConfig for `cfg`: same optimizer, schedule and sizes for every method, loss on
+    the completion."""
+    return SFTConfig(
+        **trainer_args(cfg, output_dir, gradient_checkpointing),
+        packing=cfg.packing,
+        completion_only_loss=True,
+    )
 
 
 def make_trainer(
-    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, data: Dataset, cfg: TrainConfig, output_dir: str
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    data: Dataset,
+    cfg: TrainConfig,
+    output_dir: str,
 ) -> SFTTrainer:
-    """Return an SFTTrainer for `model` (full, peft, or with hand-made modules) on prompt-completion `data`."""
+    """Return an SFTTrainer for `model` (full, peft, or with hand-made modules) on prompt-completion
+    `data`."""
     checkpointing = cfg.gradient_checkpointing
     if checkpointing and is_prefix_method(model):
-        print("Gradient checkpointing stays off: prefix tuning's key/value prefixes do not survive recomputation.")
+        print(
+            "Gradient checkpointing stays off: prefix tuning's key/value prefixes do not survive "
+            "recomputation."
+        )
         checkpointing = False
-    if not any(p.requires_grad for p in model.parameters()):  # not numel(): ZeRO-3 leaves empty placeholders
-        raise CourseError("The model has no trainable parameters; unfreeze some, or wrap it with a peft config, before training.")
-    datasets.disable_progress_bars()  # tokenising a few hundred examples takes a blink; keep the output for training
+    # not numel(): ZeRO-3 leaves empty placeholders
+    if not any(p.requires_grad for p in model.parameters()):
+        raise CourseError(
+            "The model has no trainable parameters; unfreeze some, or wrap it with a peft config, "
+            "before training."
+        )
+    # tokenising a few hundred examples takes a blink; keep the output for training
+    datasets.disable_progress_bars()
     try:
         trainer = SFTTrainer(
-            model=model, args=sft_config(cfg, output_dir, checkpointing), train_dataset=data, processing_class=tokenizer
+            model=model,
+            args=sft_config(cfg, output_dir, checkpointing),
+            train_dataset=data,
+            processing_class=tokenizer,
         )
     finally:
         datasets.enable_progress_bars()
@@ -356,7 +393,8 @@ def make_trainer(
 
 
 def run_trainer(trainer: Trainer, model: PreTrainedModel, name: str, device: str) -> RunResult:
-    """Return the RunResult of running `trainer` (any transformers/trl trainer of `model`) with a loss bar and probes."""
+    """Return the RunResult of running `trainer` (any transformers/trl trainer of `model`) with a
+    loss bar and probes."""
     log = LossBar(name)
     trainer.add_callback(log)
     with PeakMemory(device) as mem:
@@ -388,12 +426,14 @@ def train(
     """Return the RunResult of fine-tuning `model` in place on `data` with the budget `cfg`."""
     torch.manual_seed(cfg.seed)
     with tempfile.TemporaryDirectory(prefix="course-sft-") as tmp:
-        result = run_trainer(make_trainer(model, tokenizer, data, cfg, tmp), model, name, cfg.device)
+        result = run_trainer(
+            make_trainer(model, tokenizer, data, cfg, tmp), model, name, cfg.device
+        )
     release_memory()
     return result
 
 
-# --- evaluation -----------------------------------------------------------------------------------------
+# --- evaluation -----------------------------------------------------------------------------------
 
 
 def reference_lists(rows: Dataset | Sequence[dict]) -> list[list[str]]:
@@ -436,7 +476,11 @@ def summary_token_budget(
 
 
 def summarize(
-    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, rows: Dataset | Sequence[dict], profile: Profile, **kwargs
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    rows: Dataset | Sequence[dict],
+    profile: Profile,
+    **kwargs,
 ) -> list[str]:
     """Return the model's greedy summaries of `rows`' dialogues.
 
@@ -454,7 +498,10 @@ def summarize(
 
 
 def rouge_eval(
-    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, rows: Dataset | Sequence[dict], profile: Profile
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    rows: Dataset | Sequence[dict],
+    profile: Profile,
 ) -> tuple[dict[str, float], list[str]]:
     """Return (ROUGE-1/2/L F1 of greedy summaries against the references, the summaries).
 
@@ -468,14 +515,26 @@ def rouge_eval(
 
 
 def general_eval(
-    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], questions: Sequence[dict], profile: Profile
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    questions: Sequence[dict],
+    profile: Profile,
 ) -> tuple[dict[str, float], list[str]]:
-    """Return ({"general ppl", "instructions EM"}, the answers): what fine-tuning on one task may cost elsewhere."""
+    """Return ({"general ppl", "instructions EM"}, the answers): what fine-tuning on one task may
+    cost elsewhere."""
     require_columns(questions, ["instruction", "input", "response"], "general_eval()")
     prompts = [instruction_prompt(q) for q in questions]
-    answers = list(generate(model, tokenizer, prompts, chat=True, max_new_tokens=32, batch_size=profile.batch_size))
+    answers = list(
+        generate(
+            model, tokenizer, prompts, chat=True, max_new_tokens=32, batch_size=profile.batch_size
+        )
+    )
     ppl = perplexity(model, tokenizer, texts)
-    scores = {"general ppl": ppl, "instructions EM": exact_match(answers, [q["response"] for q in questions])}
+    scores = {
+        "general ppl": ppl,
+        "instructions EM": exact_match(answers, [q["response"] for q in questions]),
+    }
     return scores, answers
 
 
@@ -486,20 +545,31 @@ def arithmetic_accuracy(
     max_new_tokens: int,
     batch_size: int,
 ) -> tuple[float, list[str]]:
-    """Return (accuracy of the answers read from greedy generations, the generations) on arithmetic problems."""
+    """Return (accuracy of the answers read from greedy generations, the generations) on arithmetic
+    problems."""
     require_columns(rows, ["question", "answer"], "arithmetic_accuracy()")
-    texts = list(generate(model, tokenizer, [r["question"] for r in rows], max_new_tokens=max_new_tokens, batch_size=batch_size))
+    texts = list(
+        generate(
+            model,
+            tokenizer,
+            [r["question"] for r in rows],
+            max_new_tokens=max_new_tokens,
+            batch_size=batch_size,
+        )
+    )
     return accuracy([extract_answer(t) for t in texts], [r["answer"] for r in rows]), texts
 
 
-# --- saving ---------------------------------------------------------------------------------------------
+# --- saving ---------------------------------------------------------------------------------------
 
 
-def save_atomic(model: PreTrainedModel, folder: str | Path, save: Callable[[Path], None] | None = None) -> Path:
+def save_atomic(
+    model: PreTrainedModel, folder: str | Path, save: Callable[[Path], None] | None = None
+) -> Path:
     """Return `folder` after saving `model` (a full model or a peft adapter) into it atomically.
 
-    The files are written to a sibling temporary folder and swapped in only once complete, so a save that
-    fails half-way leaves the previous good save in place (models.save_atomic_folder).
+    The files are written to a sibling temporary folder and swapped in only once complete, so a save
+    that fails half-way leaves the previous good save in place (models.save_atomic_folder).
     """
     return save_atomic_folder(Path(folder), save or (lambda path: model.save_pretrained(path)))
 

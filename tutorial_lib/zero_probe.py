@@ -1,16 +1,17 @@
-"""Run DeepSpeed ZeRO for real on CPU and measure the model-state bytes each rank holds; torchrun runs this file.
+"""Run DeepSpeed ZeRO for real on CPU and measure the model-state bytes each rank holds; torchrun
+runs this file.
 
-    python -m torch.distributed.run --nproc_per_node 2 -m tutorial_lib.zero_probe --stage 2 --out zero2.json
+    python -m torch.distributed.run --nproc_per_node 2 -m tutorial_lib.zero_probe --stage 2 --out
+    zero2.json
 
-Each rank trains a random tiny Llama (tiny_model, 2 layers, hidden 64, embeddings untied so that every weight
-belongs to one module) for a few fp32 (or --bf16) steps under the gloo
-backend, then counts the bytes of the tensors it holds: parameters (stage 3: only its ds_tensor shards), gradients
-(after a backward, before the step), the fp32 master weights ZeRO 1-3 keep beside the model's weights, and Adam's
-exp_avg and exp_avg_sq.
-It also counts, during the last step, the elements every collective moves (all-reduce, reduce, reduce-scatter,
-all-gather, broadcast) by wrapping the methods of deepspeed.comm's backend, which all of DeepSpeed's communication
-goes through.
-Rank r writes FILE with ".rank{r}" before its suffix; distributed.run_zero_probe() launches this and reads them back.
+Each rank trains a random tiny Llama (tiny_model, 2 layers, hidden 64, embeddings untied so that
+every weight belongs to one module) for a few fp32 (or --bf16) steps under the gloo backend, then
+counts the bytes of the tensors it holds: parameters (stage 3: only its ds_tensor shards), gradients
+(after a backward, before the step), the fp32 master weights ZeRO 1-3 keep beside the model's
+weights, and Adam's exp_avg and exp_avg_sq. It also counts, during the last step, the elements every
+collective moves (all-reduce, reduce, reduce-scatter, all-gather, broadcast) by wrapping the methods
+of deepspeed.comm's backend, which all of DeepSpeed's communication goes through. Rank r writes FILE
+with ".rank{r}" before its suffix; distributed.run_zero_probe() launches this and reads them back.
 """
 
 from __future__ import annotations
@@ -27,16 +28,18 @@ BATCH, SEQ = 2, 16
 
 
 def ds_config(stage: int, bf16: bool = False, zero_options: dict | None = None) -> dict:
-    """Return the DeepSpeed config that runs on CPU: fp32 (or bf16), torch's AdamW (no compiled op), ZeRO `stage`.
+    """Return the DeepSpeed config that runs on CPU: fp32 (or bf16), torch's AdamW (no compiled op),
+    ZeRO `stage`.
 
-    zero_options are extra "zero_optimization" keys. fp16 does not run on the CPU accelerator ("Type fp16 is not
-    supported on your device."); bf16 does.
+    zero_options are extra "zero_optimization" keys. fp16 does not run on the CPU accelerator ("Type
+    fp16 is not supported on your device."); bf16 does.
     """
     return {
         "train_micro_batch_size_per_gpu": BATCH,
         "gradient_accumulation_steps": 1,
         "optimizer": {"type": "AdamW", "params": {"lr": 1e-3, "torch_adam": True}},
-        # stage 3: partition every parameter, however small (the default keeps those under 1e5 elements whole)
+        # stage 3: partition every parameter, however small (the default keeps those under 1e5
+        # elements whole)
         "zero_optimization": {
             "stage": stage,
             **({"stage3_param_persistence_threshold": 0} if stage == 3 else {}),
@@ -54,19 +57,27 @@ def _nbytes(tensors) -> int:
 
 
 def _adam_state_bytes(optimizer: torch.optim.Optimizer) -> int:
-    """Bytes of the per-parameter tensors (exp_avg, exp_avg_sq) in a torch optimizer's state; the 0-d step is left out."""
-    return _nbytes(v for state in optimizer.state.values() for v in state.values() if torch.is_tensor(v) and v.dim() > 0)
+    """Bytes of the per-parameter tensors (exp_avg, exp_avg_sq) in a torch optimizer's state; the
+    0-d step is left out."""
+    return _nbytes(
+        v
+        for state in optimizer.state.values()
+        for v in state.values()
+        if torch.is_tensor(v) and v.dim() > 0
+    )
 
 
 def _base_optimizer(engine) -> torch.optim.Optimizer:
-    """Return the torch optimizer doing the update: ZeRO 1-3 wrap it as .optimizer, stage 0 hands it over as is."""
+    """Return the torch optimizer doing the update: ZeRO 1-3 wrap it as .optimizer, stage 0 hands it
+    over as is."""
     opt = engine.optimizer
     return getattr(opt, "optimizer", opt)
 
 
 def _master_tensors(engine, stage: int) -> list[torch.Tensor]:
-    """Return the fp32 master weights this rank keeps: ZeRO 1-3 its partitions; stage 0 none in fp32 (the update is in
-    place), all of them under bf16 (DeepSpeed's FP16_UnfusedOptimizer keeps fp32_groups)."""
+    """Return the fp32 master weights this rank keeps: ZeRO 1-3 its partitions; stage 0 none in fp32
+    (the update is in place), all of them under bf16 (DeepSpeed's FP16_UnfusedOptimizer keeps
+    fp32_groups)."""
     opt = engine.optimizer
     if stage in (1, 2):
         return list(opt.single_partition_of_fp32_groups)
@@ -76,7 +87,8 @@ def _master_tensors(engine, stage: int) -> list[torch.Tensor]:
 
 
 def _param_tensors(model: torch.nn.Module, stage: int) -> list[torch.Tensor]:
-    """Return the parameter storage this rank holds: the full weights, or at stage 3 only its ds_tensor shards."""
+    """Return the parameter storage this rank holds: the full weights, or at stage 3 only its
+    ds_tensor shards."""
     params = list(model.parameters())
     return [p.ds_tensor for p in params] if stage == 3 else [p.data for p in params]
 
@@ -84,21 +96,25 @@ def _param_tensors(model: torch.nn.Module, stage: int) -> list[torch.Tensor]:
 def _grad_bytes(engine, stage: int) -> int:
     """Bytes of gradients this rank holds after engine.backward(), before the step.
 
-    The model's .grad (full size at stage 0) plus the reduced partitions ZeRO 1-2 keep in averaged_gradients (both
-    stages free the model's .grad once reduced) or ZeRO-3 keeps per parameter in its fp32 gradient partitions.
+    The model's .grad (full size at stage 0) plus the reduced partitions ZeRO 1-2 keep in
+    averaged_gradients (both stages free the model's .grad once reduced) or ZeRO-3 keeps per
+    parameter in its fp32 gradient partitions.
     """
     opt = engine.optimizer
     held = _nbytes(p.grad for p in engine.module.parameters())
     if stage in (1, 2):
         held += _nbytes(g for grads in opt.averaged_gradients.values() for g in grads)
     if stage == 3:
-        held += _nbytes(getattr(opt, "_DeepSpeedZeroOptimizer_Stage3__param_id_to_grad_partition", {}).values())
+        held += _nbytes(
+            getattr(opt, "_DeepSpeedZeroOptimizer_Stage3__param_id_to_grad_partition", {}).values()
+        )
     return held
 
 
 def _track_peak_grads(model: torch.nn.Module) -> dict[str, int]:
-    """Record, during backward, the most bytes of model .grad alive at once (call before deepspeed.initialize so these
-    hooks run before ZeRO's own, which reduce and free the gradient)."""
+    """Record, during backward, the most bytes of model .grad alive at once (call before
+    deepspeed.initialize so these hooks run before ZeRO's own, which reduce and free the
+    gradient)."""
     params, peak = list(model.parameters()), {"bytes": 0}
 
     def hook(_):
@@ -124,8 +140,9 @@ COLLECTIVES = (  # deepspeed.comm backend methods that move tensor data
 
 
 def _elements(op: str, args: tuple, kwargs: dict) -> int:
-    """Return the elements a collective covers: the full tensor reduced or broadcast, the input of a reduce-scatter,
-    the output of an all-gather (each rank sends (N-1)/N of that in a ring; all-reduce moves it twice)."""
+    """Return the elements a collective covers: the full tensor reduced or broadcast, the input of a
+    reduce-scatter, the output of an all-gather (each rank sends (N-1)/N of that in a ring;
+    all-reduce moves it twice)."""
     a = dict(kwargs)
     if op in ("reduce_scatter_tensor",):
         return (a.get("input_tensor") if "input_tensor" in a else args[1]).numel()
@@ -141,9 +158,11 @@ def _elements(op: str, args: tuple, kwargs: dict) -> int:
 
 
 def _count_collectives(backend) -> list[tuple[str, int]]:
-    """Wrap the backend's collectives to append (op, elements) to the returned list while it is switched on.
+    """Wrap the backend's collectives to append (op, elements) to the returned list while it is
+    switched on.
 
-    Counting starts when the list's owner sets backend.counting = True, so initialization broadcasts stay out."""
+    Counting starts when the list's owner sets backend.counting = True, so initialization broadcasts
+    stay out."""
     calls: list[tuple[str, int]] = []
     backend.counting = False
 
@@ -170,9 +189,15 @@ def _batch(vocab: int, seed: int) -> dict[str, torch.Tensor]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", type=int, choices=(0, 1, 2, 3), required=True)
-    parser.add_argument("--bf16", action="store_true", help="bf16 weights and gradients, fp32 master and Adam")
-    parser.add_argument("--zero-options", default="{}", help='JSON of extra zero_optimization keys, e.g. {"x": 0}')
-    parser.add_argument("--out", required=True, help="JSON path; rank r writes it with .rank{r} before the suffix")
+    parser.add_argument(
+        "--bf16", action="store_true", help="bf16 weights and gradients, fp32 master and Adam"
+    )
+    parser.add_argument(
+        "--zero-options", default="{}", help='JSON of extra zero_optimization keys, e.g. {"x": 0}'
+    )
+    parser.add_argument(
+        "--out", required=True, help="JSON path; rank r writes it with .rank{r} before the suffix"
+    )
     args = parser.parse_args(argv)
 
     import deepspeed
@@ -187,18 +212,22 @@ def main(argv: list[str] | None = None) -> None:
     n_params = count_parameters(model)
     peak = _track_peak_grads(model)
     config = ds_config(args.stage, args.bf16, json.loads(args.zero_options))
-    engine, *_ = deepspeed.initialize(model=model, model_parameters=model.parameters(), config=config)
+    engine, *_ = deepspeed.initialize(
+        model=model, model_parameters=model.parameters(), config=config
+    )
 
     vocab = model.config.vocab_size
     losses = []
     for step in range(STEPS + 1):
-        deepspeed.comm.comm.cdb.counting = step == STEPS  # count the collectives of the last step only
+        # count the collectives of the last step only
+        deepspeed.comm.comm.cdb.counting = step == STEPS
         loss = engine(**_batch(vocab, 100 * step + rank)).loss
         peak["bytes"] = 0
         engine.backward(loss)
         if step == STEPS:
             peak_grads = peak["bytes"]
-            grads = _grad_bytes(engine, args.stage)  # measured between backward and step, when gradients exist
+            # measured between backward and step, when gradients exist
+            grads = _grad_bytes(engine, args.stage)
         engine.step()
         deepspeed.comm.comm.cdb.counting = False
         losses.append(loss.item())
@@ -211,7 +240,8 @@ def main(argv: list[str] | None = None) -> None:
         "n_params": n_params,
         "param_bytes": _nbytes(_param_tensors(engine.module, args.stage)),
         "grad_bytes": grads,
-        "grad_peak_bytes": peak_grads,  # most model .grad bytes alive at once during the last backward
+        # most model .grad bytes alive at once during the last backward
+        "grad_peak_bytes": peak_grads,
         "master_bytes": _nbytes(_master_tensors(engine, args.stage)),
         "adam_bytes": _adam_state_bytes(_base_optimizer(engine)),
         "optimizer_class": type(engine.optimizer).__name__,

@@ -83,7 +83,8 @@ MAKERS: dict[str, Callable[[random.Random], Splits]] = {
 
 
 def build_all(out_dir: Path = OUT_DIR, seed: int = 0) -> dict[str, dict[str, int]]:
-    """Write every dataset, its card and the index under `out_dir`; return name -> split -> row count."""
+    """Write every dataset, its card and the index under `out_dir`; return name -> split -> row
+    count."""
     out_dir = Path(out_dir)
     counts: dict[str, dict[str, int]] = {}
     for name, make in MAKERS.items():
@@ -103,7 +104,9 @@ def main(argv: list[str] | None = None) -> None:
     """Rebuild the datasets from the command line; return None."""
     parser = argparse.ArgumentParser(description="Rebuild the course datasets deterministically.")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--out", type=Path, default=OUT_DIR, help=f"output folder (default {OUT_DIR})")
+    parser.add_argument(
+        "--out", type=Path, default=OUT_DIR, help=f"output folder (default {OUT_DIR})"
+    )
     args = parser.parse_args(argv)
     for name, sizes in build_all(args.out, args.seed).items():
         print(f"{name:14s} " + "  ".join(f"{s}={n}" for s, n in sizes.items()))

@@ -1,4 +1,5 @@
-"""Command line: `python -m tutorial_lib.build_datasets [--seed N] [--out DIR]` rebuilds the course datasets."""
+"""Command line: `python -m tutorial_lib.build_datasets [--seed N] [--out DIR]` rebuilds the course
+datasets."""
 
 from . import main
 

@@ -18,9 +18,11 @@ TREATS = ["cookies", "muffins", "cupcakes", "brownies", "biscuits", "cinnamon ro
 VEHICLES = [("A train", 60, 120, 10), ("A bus", 40, 80, 5), ("A delivery van", 30, 70, 5),
             ("A ferry", 20, 40, 5)]
 BUYS = ["bike", "video game", "pair of headphones", "skateboard", "board game", "guitar"]
-CROPS = [("tomato plants", "tomatoes"), ("pepper plants", "peppers"), ("strawberry plants", "strawberries"),
+CROPS = [("tomato plants", "tomatoes"), ("pepper plants", "peppers"), ("strawberry plants",
+                                                                       "strawberries"),
          ("bean plants", "beans"), ("lemon trees", "lemons")]
-HARVESTS = [("picks", "apples", "bags"), ("collects", "eggs", "cartons"), ("picks", "oranges", "boxes"),
+HARVESTS = [("picks", "apples", "bags"), ("collects", "eggs", "cartons"), ("picks", "oranges",
+                                                                           "boxes"),
             ("digs up", "potatoes", "sacks")]
 TICKETS = ["cinema tickets", "museum tickets", "concert tickets", "bus passes", "zoo tickets"]
 # fmt: on
@@ -29,10 +31,17 @@ TICKETS = ["cinema tickets", "museum tickets", "concert tickets", "bus passes", 
 def _shopping(rng: random.Random, name: str, friend: str) -> Problem:
     """Return a shopping-and-change problem."""
     items, lo, hi = rng.choice(SHOP_ITEMS)
-    n, price, extra, e = rng.randint(2, 9), rng.randint(lo, hi), rng.choice(EXTRAS), rng.randint(2, 12)
+    n, price, extra, e = (
+        rng.randint(2, 9),
+        rng.randint(lo, hi),
+        rng.choice(EXTRAS),
+        rng.randint(2, 12),
+    )
     a, b = n * price, n * price + e
     bill = next(x for x in (20, 50, 100) if x > b + 1)  # at least 2 dollars change
-    ask = rng.choice([f"How much change does {name} get?", f"How many dollars of change should {name} receive?"])
+    ask = rng.choice(
+        [f"How much change does {name} get?", f"How many dollars of change should {name} receive?"]
+    )
     q = (
         f"{name} buys {n} {items} that cost {price} dollars each and a {extra} for {e} dollars. "
         f"{name} pays with a {bill}-dollar bill. {ask}"
@@ -56,8 +65,10 @@ def _baking(rng: random.Random, name: str, friend: str) -> Problem:
     t, treat = rng.choice(trays), rng.choice(TREATS)
     c = total // t
     q = (
-        f"{name} bakes {t} trays of {treat} with {c} {treat} on each tray. {name} keeps {kept} for the "
-        f"family and shares the rest equally among {k} friends. How many {treat} does each friend get?"
+        f"{name} bakes {t} trays of {treat} with {c} {treat} on each tray. {name} keeps {kept} for "
+        "the "
+        f"family and shares the rest equally among {k} friends. How many {treat} does each friend "
+        "get?"
     )
     steps = [
         f"{name} bakes {t} * {c} = {total} {treat}.",
@@ -78,8 +89,11 @@ def _travel(rng: random.Random, name: str, friend: str) -> Problem:
     s1, s2 = rng.randrange(lo, hi + 1, step), rng.randrange(lo, hi + 1, step)
     h1, h2 = rng.randint(1, 3), rng.randint(1, 3)
     d1, d2 = s1 * h1, s2 * h2
-    ask = rng.choice(["How far does it travel in total?", "How many kilometres does it cover altogether?"])
-    q = f"{who} travels at {s1} kilometres per hour for {_hours(h1)} and then at {s2} kilometres per hour for {_hours(h2)}. {ask}"
+    ask = rng.choice(
+        ["How far does it travel in total?", "How many kilometres does it cover altogether?"]
+    )
+    q = (f"{who} travels at {s1} kilometres per hour for {_hours(h1)} and then at {s2} "
+         f"kilometres per hour for {_hours(h2)}. {ask}")
     steps = [
         f"First it travels {s1} * {h1} = {d1} kilometres.",
         f"Then it travels {s2} * {h2} = {d2} kilometres.",
@@ -90,11 +104,17 @@ def _travel(rng: random.Random, name: str, friend: str) -> Problem:
 
 def _savings(rng: random.Random, name: str, friend: str) -> Problem:
     """Return a save-receive-spend problem."""
-    w, n, gift, thing = rng.randint(3, 15), rng.randint(3, 12), rng.randrange(5, 55, 5), rng.choice(BUYS)
+    w, n, gift, thing = (
+        rng.randint(3, 15),
+        rng.randint(3, 12),
+        rng.randrange(5, 55, 5),
+        rng.choice(BUYS),
+    )
     t = w * n
     s = rng.randint(10, t + gift - 2)
     q = (
-        f"{name} saves {w} dollars every week for {n} weeks and gets {gift} dollars as a birthday present. "
+        f"{name} saves {w} dollars every week for {n} weeks and gets {gift} dollars as a birthday "
+        "present. "
         f"Then {name} spends {s} dollars on a {thing}. How much money does {name} have left?"
     )
     steps = [
@@ -109,10 +129,12 @@ def _classroom(rng: random.Random, name: str, friend: str) -> Problem:
     """Return a classes-absent-teams problem (the teams divide exactly)."""
     c, s, k = rng.randint(3, 8), rng.randint(18, 30), rng.randint(4, 8)
     t = c * s
-    absent = (t % k) + k * rng.randint(0 if t % k > 1 else 1, 2)  # at least 2, and the rest divides by k
+    # at least 2, and the rest divides by k
+    absent = (t % k) + k * rng.randint(0 if t % k > 1 else 1, 2)
     p = t - absent
     q = (
-        f"A school has {c} classes with {s} students in each class. On sports day {absent} students are "
+        f"A school has {c} classes with {s} students in each class. On sports day {absent} "
+        "students are "
         f"absent, and the rest are split into teams of {k}. How many teams are there?"
     )
     steps = [
@@ -125,7 +147,12 @@ def _classroom(rng: random.Random, name: str, friend: str) -> Problem:
 
 def _garden(rng: random.Random, name: str, friend: str) -> Problem:
     """Return a rows-plants-harvest problem, sometimes with some given away."""
-    (plants, crop), r, p, y = rng.choice(CROPS), rng.randint(2, 6), rng.randint(3, 10), rng.randint(2, 8)
+    (plants, crop), r, p, y = (
+        rng.choice(CROPS),
+        rng.randint(2, 6),
+        rng.randint(3, 10),
+        rng.randint(2, 8),
+    )
     n, h = r * p, r * p * y
     steps = [f"There are {r} * {p} = {n} plants.", f"They produce {n} * {y} = {h} {crop}."]
     q = f"{name} plants {r} rows of {plants} with {p} in each row. Each one produces {y} {crop}."
@@ -133,7 +160,11 @@ def _garden(rng: random.Random, name: str, friend: str) -> Problem:
         return q + f" How many {crop} does {name} harvest?", steps, h
     g = rng.randint(1, h - 2)
     steps.append(f"After giving {g} to {friend}, {name} has {h} - {g} = {h - g} {crop}.")
-    return q + f" {name} gives {g} of them to {friend}. How many {crop} does {name} keep?", steps, h - g
+    return (
+        q + f" {name} gives {g} of them to {friend}. How many {crop} does {name} keep?",
+        steps,
+        h - g,
+    )
 
 
 def _reading(rng: random.Random, name: str, friend: str) -> Problem:
@@ -141,9 +172,12 @@ def _reading(rng: random.Random, name: str, friend: str) -> Problem:
     p, d, extra = rng.randint(8, 30), rng.randint(3, 9), rng.randint(5, 40)
     read = p * d + extra
     total = read + rng.randint(10, 150)
-    ask = rng.choice(["How many pages are left to read?", f"How many pages does {name} still have to read?"])
+    ask = rng.choice(
+        ["How many pages are left to read?", f"How many pages does {name} still have to read?"]
+    )
     q = (
-        f"{name}'s book has {total} pages. {name} reads {p} pages every day for {d} days and then {extra} "
+        f"{name}'s book has {total} pages. {name} reads {p} pages every day for {d} days and then "
+        f"{extra} "
         f"more pages at the weekend. {ask}"
     )
     steps = [
@@ -161,7 +195,8 @@ def _harvest(rng: random.Random, name: str, friend: str) -> Problem:
     total = k * full
     a = rng.randint(k, total - k)
     q = (
-        f"A farmer {verb} {a} {goods} in the morning and {total - a} {goods} in the afternoon, and packs "
+        f"A farmer {verb} {a} {goods} in the morning and {total - a} {goods} in the afternoon, and "
+        "packs "
         f"them into {boxes} of {k}. How many {boxes} does the farmer fill?"
     )
     steps = [
@@ -173,11 +208,17 @@ def _harvest(rng: random.Random, name: str, friend: str) -> Problem:
 
 def _tickets(rng: random.Random, name: str, friend: str) -> Problem:
     """Return a buy-then-share-the-rest problem (the rest halves exactly)."""
-    n, p, each, kind = rng.randint(2, 5), rng.randint(3, 15), rng.randint(2, 40), rng.choice(TICKETS)
+    n, p, each, kind = (
+        rng.randint(2, 5),
+        rng.randint(3, 15),
+        rng.randint(2, 40),
+        rng.choice(TICKETS),
+    )
     cost, rest = n * p, 2 * each
     m = cost + rest
     q = (
-        f"{name} has {m} dollars and buys {n} {kind} for {p} dollars each. {name} then shares the money "
+        f"{name} has {m} dollars and buys {n} {kind} for {p} dollars each. {name} then shares the "
+        "money "
         f"that is left equally with {friend}. How much money does each of them get?"
     )
     steps = [
@@ -195,7 +236,8 @@ def _bus(rng: random.Random, name: str, friend: str) -> Problem:
     d = rng.randint(2, a - b + c - 2)
     x = a - b + c
     q = (
-        f"A bus leaves the station with {a} passengers. At the first stop {b} passengers get off and {c} get "
+        f"A bus leaves the station with {a} passengers. At the first stop {b} passengers get off "
+        f"and {c} get "
         f"on. At the second stop {d} passengers get off. How many passengers are on the bus now?"
     )
     steps = [
@@ -209,12 +251,18 @@ def _bus(rng: random.Random, name: str, friend: str) -> Problem:
 def _party(rng: random.Random, name: str, friend: str) -> Problem:
     """Return a pizzas-slices-guests problem with slices left over."""
     while True:
-        p, s, g, e = rng.randint(2, 8), rng.choice([6, 8, 10, 12]), rng.randint(3, 15), rng.randint(2, 4)
+        p, s, g, e = (
+            rng.randint(2, 8),
+            rng.choice([6, 8, 10, 12]),
+            rng.randint(3, 15),
+            rng.randint(2, 4),
+        )
         if g * e < p * s - 1:  # at least 2 slices left
             break
     t, eaten = p * s, g * e
     q = (
-        f"{name} orders {p} pizzas for a party, and each pizza is cut into {s} slices. There are {g} guests "
+        f"{name} orders {p} pizzas for a party, and each pizza is cut into {s} slices. There are "
+        f"{g} guests "
         f"and each guest eats {e} slices. How many slices are left over?"
     )
     steps = [
@@ -230,7 +278,8 @@ def _running(rng: random.Random, name: str, friend: str) -> Problem:
     k, w, n = rng.randint(2, 8), rng.randint(5, 15), rng.randint(2, 6)
     a, b = 5 * k, 5 * k + w
     q = (
-        f"{name} runs {k} kilometres every weekday and {w} kilometres on Saturday. How many kilometres does "
+        f"{name} runs {k} kilometres every weekday and {w} kilometres on Saturday. How many "
+        "kilometres does "
         f"{name} run in {n} weeks?"
     )
     steps = [

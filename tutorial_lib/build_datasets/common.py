@@ -1,4 +1,5 @@
-"""What the dataset builders share: row types, sizes, name pools, helpers, and the JSONL, card and index writers."""
+"""What the dataset builders share: row types, sizes, name pools, helpers, and the JSONL, card and
+index writers."""
 
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ Row = dict[str, object]
 Splits = dict[str, list[Row]]
 
 OUT_DIR = Path(__file__).resolve().parent.parent.parent / "datasets_cache"
-LICENSE = (
-    "CC-BY-4.0. Written for this course (templates, word lists and prose by the course authors); it contains no third-party text."
-)
+LICENSE = ("CC-BY-4.0. Written for this course (templates, word lists and prose by the course "
+           "authors); it contains no third-party text.")
 
 # name -> (train rows, test rows); general_text's sizes follow from its corpus (about 80/20)
 SIZES: dict[str, tuple[int, int]] = {
@@ -40,42 +40,59 @@ LESSONS: dict[str, list[str]] = {
 # name -> what it is and how it was made (the card's first paragraph)
 DESCRIPTIONS: dict[str, str] = {
     "sentiment": (
-        "Short reviews of products, films, restaurants, hotels and apps, one or two sentences each, "
-        "labelled positive or negative (balanced). Each review joins a verdict template (direct, mild, "
-        "indirect or negated, e.g. 'not bad at all') with a domain-specific detail and a closing remark; "
+        "Short reviews of products, films, restaurants, hotels and apps, one or two sentences "
+        "each, "
+        "labelled positive or negative (balanced). Each review joins a verdict template (direct, "
+        "mild, "
+        "indirect or negated, e.g. 'not bad at all') with a domain-specific detail and a closing "
+        "remark; "
         "the reviewed items of the test split never appear in train."
     ),
     "arithmetic": (
-        "Grade-school word problems with two or three steps (+, -, *, / with exact integer results) "
-        "from twelve scenario templates (shopping, baking, travel, savings, classroom, garden, reading, "
-        "farm, tickets, bus, party, running). Slots are random names and numbers; the rationale writes "
+        "Grade-school word problems with two or three steps (+, -, *, / with exact integer "
+        "results) "
+        "from twelve scenario templates (shopping, baking, travel, savings, classroom, garden, "
+        "reading, "
+        "farm, tickets, bus, party, running). Slots are random names and numbers; the rationale "
+        "writes "
         "every computation out ('3 * 4 = 12') and ends with 'The answer is N.'. Test problems use "
         "names that train never uses."
     ),
     "dialogsum": (
         "Two-person dialogues in the DialogSum format ('#Person1#: ...' per line, 4-8 turns) from "
-        "fourteen everyday scenarios (booking a table, returning an item, planning a meeting, a doctor's "
-        "appointment, directions, a job interview, borrowing, hotel check-in, ordering coffee, weekend "
-        "plans, a lost item, a repair, train tickets, renting a flat). Each turn and each summary has "
-        "several phrasings; slots are names, days, times, items and places. The summary is third-person "
+        "fourteen everyday scenarios (booking a table, returning an item, planning a meeting, a "
+        "doctor's "
+        "appointment, directions, a job interview, borrowing, hotel check-in, ordering coffee, "
+        "weekend "
+        "plans, a lost item, a repair, train tickets, renting a flat). Each turn and each summary "
+        "has "
+        "several phrasings; slots are names, days, times, items and places. The summary is "
+        "third-person "
         "and names the key slots."
     ),
     "instructions": (
         "Multi-task instruction data in twelve task types, balanced, each with several paraphrased "
-        "instructions; every response is computed, so it is correct (word counts, sorting, arithmetic, "
+        "instructions; every response is computed, so it is correct (word counts, sorting, "
+        "arithmetic, "
         "antonyms from a hand-made list, one-sentence summaries of short templated news items)."
     ),
     "preferences": (
-        "A user request with a chosen and a rejected answer. Requests come from a small hand-written "
-        "knowledge base (capitals, science facts, unit conversions, arithmetic, short notes, everyday "
-        "tips). The rejected answer fails in one of six ways, used equally often: a wrong fact, rude or "
-        "dismissive, off-topic, rambling and repetitive, refusing a harmless request, or ignoring the "
+        "A user request with a chosen and a rejected answer. Requests come from a small "
+        "hand-written "
+        "knowledge base (capitals, science facts, unit conversions, arithmetic, short notes, "
+        "everyday "
+        "tips). The rejected answer fails in one of six ways, used equally often: a wrong fact, "
+        "rude or "
+        "dismissive, off-topic, rambling and repetitive, refusing a harmless request, or ignoring "
+        "the "
         "format asked for. Length alone does not predict the preference."
     ),
     "general_text": (
         "Paragraphs of general encyclopedic English prose (history, geography, science, nature, "
-        "technology, everyday life, cooking, sport, art), 80-150 words each, written for this course "
-        "and stored in `tutorial_lib/corpus/general_text.txt`; shuffled with the seed and split about "
+        "technology, everyday life, cooking, sport, art), 80-150 words each, written for this "
+        "course "
+        "and stored in `tutorial_lib/corpus/general_text.txt`; shuffled with the seed and split "
+        "about "
         "80/20. Used to measure perplexity (forgetting, quantisation)."
     ),
 }
@@ -91,7 +108,8 @@ NAMES = [
 ]
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 TOWNS = [
-    "Millbrook", "Ashford", "Riverton", "Greenfield", "Lakeside", "Northwood", "Stonebridge", "Oakdale",
+    "Millbrook", "Ashford", "Riverton", "Greenfield", "Lakeside", "Northwood", "Stonebridge",
+    "Oakdale",
     "Fairview", "Westport", "Elmsworth", "Bramley", "Hillcrest", "Kingsley", "Redcliff", "Southam",
 ]
 # fmt: on
@@ -111,7 +129,8 @@ def _low(text: str) -> str:
 
 
 def _pool(items: list, split: str) -> list:
-    """Return the part of `items` reserved for `split`: every fifth item for test, the rest for train."""
+    """Return the part of `items` reserved for `split`: every fifth item for test, the rest for
+    train."""
     return [x for i, x in enumerate(items) if (i % 5 == 4) == (split == "test")]
 
 
@@ -123,7 +142,8 @@ def _choose(rng: random.Random, phrasings: list[str], **slots: object) -> str:
 def _one_operation(
     rng: random.Random, mul_a: tuple[int, int], mul_b: tuple[int, int], add_below: int
 ) -> tuple[int, int, str, str, int]:
-    """Return (a, b, op, op word, result) of a random +, - or * question whose result is not negative."""
+    """Return (a, b, op, op word, result) of a random +, - or * question whose result is not
+    negative."""
     op, word = rng.choice([("+", "plus"), ("-", "minus"), ("*", "times")])
     if op == "*":
         a, b = rng.randint(*mul_a), rng.randint(*mul_b)
@@ -136,12 +156,17 @@ def main_text(name: str, row: Row) -> str:
     """Return the field(s) of `row` that must not repeat between the splits of dataset `name`."""
     if name == "instructions":
         return f"{row['instruction']}\n{row['input']}"
-    field = {"arithmetic": "question", "dialogsum": "dialogue", "preferences": "prompt"}.get(name, "text")
+    field = {"arithmetic": "question", "dialogsum": "dialogue", "preferences": "prompt"}.get(
+        name, "text"
+    )
     return str(row[field])
 
 
-def _unique_rows(rng: random.Random, name: str, make_row: Callable[[random.Random, str, int], Row]) -> Splits:
-    """Return train and test rows from `make_row(rng, split, index)`, no main text repeated anywhere."""
+def _unique_rows(
+    rng: random.Random, name: str, make_row: Callable[[random.Random, str, int], Row]
+) -> Splits:
+    """Return train and test rows from `make_row(rng, split, index)`, no main text repeated
+    anywhere."""
     seen: set[str] = set()
     out: Splits = {}
     for split, n in zip(SPLITS, SIZES[name]):
@@ -155,14 +180,17 @@ def _unique_rows(rng: random.Random, name: str, make_row: Callable[[random.Rando
                 seen.add(key)
                 rows.append(row)
         if len(rows) < n:
-            raise RuntimeError(f"{name}/{split}: only {len(rows)} distinct rows of {n}; add templates or slots")
+            raise RuntimeError(
+                f"{name}/{split}: only {len(rows)} distinct rows of {n}; add templates or slots"
+            )
         rng.shuffle(rows)
         out[split] = rows
     return out
 
 
 def check_disjoint(name: str, splits: Splits) -> None:
-    """Return None if no test row of `name` repeats a train row's main text; raise ValueError otherwise."""
+    """Return None if no test row of `name` repeats a train row's main text; raise ValueError
+    otherwise."""
     train = {main_text(name, r) for r in splits["train"]}
     shared = [main_text(name, r) for r in splits["test"] if main_text(name, r) in train]
     if shared:
@@ -183,10 +211,14 @@ def _card(name: str, splits: Splits, seed: int) -> str:
     sizes = "".join(f"| {s} | {len(splits[s])} |\n" for s in SPLITS)
     columns = "\n".join(f"- `{c}`: {meaning}" for c, meaning in SCHEMAS[name].items())
     lessons = "\n".join(f"- `notebooks/{lesson}.ipynb`" for lesson in LESSONS[name])
-    example = json.dumps({c: splits["train"][0][c] for c in SCHEMAS[name]}, ensure_ascii=False, indent=2)
+    example = json.dumps(
+        {c: splits["train"][0][c] for c in SCHEMAS[name]}, ensure_ascii=False, indent=2
+    )
     made = (
-        f"Generated by `python -m tutorial_lib.build_datasets` (seed {seed}) from the templates and word "
-        "lists in `tutorial_lib/build_datasets/`; rerunning it rewrites these files byte for byte. No test "
+        f"Generated by `python -m tutorial_lib.build_datasets` (seed {seed}) from the templates "
+        "and word "
+        "lists in `tutorial_lib/build_datasets/`; rerunning it rewrites these files byte for byte. "
+        "No test "
         "row repeats a train row."
     )
     return (
@@ -204,8 +236,10 @@ def _index(counts: dict[str, dict[str, int]], seed: int) -> str:
         for name in counts
     )
     return (
-        "# The course datasets\n\nSmall datasets made for this course, one folder each with `train.jsonl`, "
-        "`test.jsonl` and a card. Load one with `tutorial_lib.load_data(name)`. All are generated by "
+        "# The course datasets\n\nSmall datasets made for this course, one folder each with "
+        "`train.jsonl`, "
+        "`test.jsonl` and a card. Load one with `tutorial_lib.load_data(name)`. All are generated "
+        "by "
         f"`python -m tutorial_lib.build_datasets` (seed {seed}); do not edit the files by hand.\n\n"
         "| dataset | train | test | columns | lessons |\n| --- | --- | --- | --- | --- |\n"
         f"{rows}\nLicense: {LICENSE}\n"

@@ -1,4 +1,5 @@
-"""The instructions dataset: twelve task types with paraphrased instructions and computed responses."""
+"""The instructions dataset: twelve task types with paraphrased instructions and computed
+responses."""
 
 from __future__ import annotations
 
@@ -6,73 +7,113 @@ import random
 import re
 from collections.abc import Callable
 
-from .common import DAYS, NAMES, TOWNS, Row, Splits, _cap, _choose, _one_operation, _pool, _unique_rows
+from .common import (
+    DAYS,
+    NAMES,
+    TOWNS,
+    Row,
+    Splits,
+    _cap,
+    _choose,
+    _one_operation,
+    _pool,
+    _unique_rows,
+)
 from .sentiment import _sentiment_row
 
 # fmt: off
-SUBJECTS = ["The old fisherman", "My neighbour", "A small child", "The new teacher", "Our team", "The baker",
-            "My grandmother", "The tired student", "A young artist", "The farmer", "Her brother", "The nurse"]
+SUBJECTS = ["The old fisherman", "My neighbour", "A small child", "The new teacher", "Our team",
+            "The baker",
+            "My grandmother", "The tired student", "A young artist", "The farmer", "Her brother",
+            "The nurse"]
 ACTIONS = ["painted the garden fence", "repaired a broken bicycle", "read a long book",
            "planted three apple trees",
            "cooked a spicy soup", "wrote a letter to a friend", "carried the boxes upstairs",
-           "found a lost kitten", "baked fresh bread", "cleaned the whole kitchen", "won the chess match",
+           "found a lost kitten", "baked fresh bread", "cleaned the whole kitchen",
+           "won the chess match",
            "sang a song for everyone"]
 ENDINGS = ["", " on Sunday", " after lunch", " in the garden", " before sunrise", " near the river",
            " last weekend", " during the storm"]
 CATEGORIES: dict[str, list[str]] = {
-    "fruits": ["apple", "banana", "cherry", "mango", "pear", "plum", "orange", "grape", "kiwi", "peach"],
-    "vegetables": ["carrot", "potato", "onion", "broccoli", "spinach", "pea", "cabbage", "leek", "pepper"],
-    "colours": ["red", "blue", "green", "yellow", "purple", "orange", "black", "white", "pink", "brown"],
-    "animals": ["dog", "cat", "horse", "lion", "elephant", "rabbit", "whale", "fox", "bear", "zebra"],
-    "European countries": ["France", "Spain", "Italy", "Germany", "Poland", "Norway", "Greece", "Portugal",
+    "fruits": ["apple", "banana", "cherry", "mango", "pear", "plum", "orange", "grape", "kiwi",
+               "peach"],
+    "vegetables": ["carrot", "potato", "onion", "broccoli", "spinach", "pea", "cabbage", "leek",
+                   "pepper"],
+    "colours": ["red", "blue", "green", "yellow", "purple", "orange", "black", "white", "pink",
+                "brown"],
+    "animals": ["dog", "cat", "horse", "lion", "elephant", "rabbit", "whale", "fox", "bear",
+                "zebra"],
+    "European countries": ["France", "Spain", "Italy", "Germany", "Poland", "Norway", "Greece",
+                           "Portugal",
                            "Ireland", "Austria"],
-    "musical instruments": ["piano", "guitar", "violin", "flute", "drums", "trumpet", "cello", "harp"],
-    "sports": ["football", "tennis", "swimming", "cycling", "basketball", "rugby", "golf", "volleyball"],
+    "musical instruments": ["piano", "guitar", "violin", "flute", "drums", "trumpet", "cello",
+                            "harp"],
+    "sports": ["football", "tennis", "swimming", "cycling", "basketball", "rugby", "golf",
+               "volleyball"],
     "planets": ["Mercury", "Venus", "Earth", "Mars", "Jupiter", "Saturn", "Uranus", "Neptune"],
     "jobs": ["doctor", "teacher", "plumber", "pilot", "baker", "farmer", "lawyer", "nurse", "chef"],
-    "pieces of furniture": ["chair", "table", "sofa", "bed", "wardrobe", "desk", "bookcase", "stool"],
+    "pieces of furniture": ["chair", "table", "sofa", "bed", "wardrobe", "desk", "bookcase",
+                            "stool"],
     "birds": ["robin", "sparrow", "eagle", "owl", "parrot", "swan", "pigeon", "crow", "penguin"],
     "flowers": ["rose", "tulip", "daisy", "lily", "sunflower", "orchid", "poppy", "daffodil"],
     "drinks": ["water", "tea", "coffee", "milk", "lemonade", "orange juice", "hot chocolate"],
     "items of clothing": ["shirt", "jacket", "scarf", "sock", "skirt", "coat", "hat", "sweater"],
-    "kitchen tools": ["knife", "spoon", "whisk", "ladle", "grater", "peeler", "frying pan", "colander"],
+    "kitchen tools": ["knife", "spoon", "whisk", "ladle", "grater", "peeler", "frying pan",
+                      "colander"],
 }
-ANTONYMS = [("hot", "cold"), ("big", "small"), ("happy", "sad"), ("fast", "slow"), ("early", "late"),
-            ("light", "dark"), ("open", "closed"), ("full", "empty"), ("strong", "weak"), ("rich", "poor"),
-            ("young", "old"), ("hard", "soft"), ("wet", "dry"), ("loud", "quiet"), ("clean", "dirty"),
+ANTONYMS = [("hot", "cold"), ("big", "small"), ("happy", "sad"), ("fast", "slow"), ("early",
+                                                                                    "late"),
+            ("light", "dark"), ("open", "closed"), ("full", "empty"), ("strong", "weak"), ("rich",
+                                                                                           "poor"),
+            ("young", "old"), ("hard", "soft"), ("wet", "dry"), ("loud", "quiet"), ("clean",
+                                                                                    "dirty"),
             ("high", "low"), ("thick", "thin"), ("cheap", "expensive"), ("brave", "cowardly"),
-            ("arrive", "leave"), ("win", "lose"), ("buy", "sell"), ("push", "pull"), ("remember", "forget"),
+            ("arrive", "leave"), ("win", "lose"), ("buy", "sell"), ("push", "pull"), ("remember",
+                                                                                      "forget"),
             ("accept", "refuse"), ("begin", "end"), ("inside", "outside"), ("above", "below"),
             ("always", "never"), ("true", "false"), ("heavy", "light"), ("wide", "narrow"),
-            ("ancient", "modern"), ("generous", "selfish"), ("polite", "rude"), ("safe", "dangerous"),
-            ("simple", "complicated"), ("visible", "invisible"), ("increase", "decrease"), ("sweet", "sour"),
+            ("ancient", "modern"), ("generous", "selfish"), ("polite", "rude"), ("safe",
+                                                                                 "dangerous"),
+            ("simple", "complicated"), ("visible", "invisible"), ("increase", "decrease"), ("sweet",
+                                                                                            "sour"),
             ("tall", "short"), ("friend", "enemy"), ("asleep", "awake"), ("love", "hate"),
             ("question", "answer"), ("north", "south"), ("east", "west"), ("day", "night")]
-CAN_DO = ["play the piano", "speak three languages", "swim across the lake", "ride a horse", "read music",
+CAN_DO = ["play the piano", "speak three languages", "swim across the lake", "ride a horse",
+          "read music",
           "fix the kitchen tap", "cook for twenty people", "run a marathon"]
-WILL_DO = ["come to the party", "drive us to the airport", "finish the report by Friday", "join us for tea",
+WILL_DO = ["come to the party", "drive us to the airport", "finish the report by Friday",
+           "join us for tea",
            "water the plants", "bring the cake", "call the plumber", "meet us at the station"]
 IS_LIKE = ["ready for the trip", "at home today", "happy with the new job", "late for the meeting",
            "allergic to peanuts", "tired after the match", "busy this afternoon", "good at chess"]
-PEOPLE = ["your brother", "the new teacher", "our neighbour", "the manager", "your sister", "the coach"]
+PEOPLE = ["your brother", "the new teacher", "our neighbour", "the manager", "your sister",
+          "the coach"]
 NUMBER_WORDS = {3: "three", 4: "four", 5: "five"}
 NEWS: list[tuple[str, str]] = [
-    ("The {town} library will hold a book sale on {day}. Most books will cost less than {n} dollars. "
+    ("The {town} library will hold a book sale on {day}. Most books will cost less than {n} "
+     "dollars. "
      "The money raised will pay for new computers for the reading room.",
      "The {town} library is holding a book sale on {day} to raise money for new computers."),
-    ("Heavy rain is expected in {town} on {day}. The council has closed the riverside path as a precaution. "
+    ("Heavy rain is expected in {town} on {day}. The council has closed the riverside path as a "
+     "precaution. "
      "Residents are asked not to drive unless their journey is necessary.",
-     "With heavy rain expected on {day}, {town} has closed the riverside path and asks people not to drive."),
-    ("{town} football club won its match on {day} by {g1} goals to {g2}. The winning goal came in the final "
+     "With heavy rain expected on {day}, {town} has closed the riverside path and asks people "
+     "not to drive."),
+    ("{town} football club won its match on {day} by {g1} goals to {g2}. The winning goal came in "
+     "the final "
      "minute. It was the team's third win in a row.",
-     "{town} football club won {g1}-{g2} on {day} with a last-minute goal, its third win in a row."),
-    ("A new park opened in {town} this week. It has a playground, a pond and {n} newly planted trees. "
+     "{town} football club won {g1}-{g2} on {day} with a last-minute goal, its third win in a "
+     "row."),
+    ("A new park opened in {town} this week. It has a playground, a pond and {n} newly planted "
+     "trees. "
      "The mayor said the park took two years to build.",
      "{town} has opened a new park with a playground, a pond and {n} new trees."),
-    ("{name} has run the bakery in {town} for {n} years. Every morning {name} starts work at five to bake "
+    ("{name} has run the bakery in {town} for {n} years. Every morning {name} starts work at five "
+     "to bake "
      "the bread. Next month {name} will open a second shop near the station.",
      "{name}, who has run a bakery in {town} for {n} years, will open a second shop next month."),
-    ("The {town} swimming pool will close on {day} for repairs. Work on the roof and the changing rooms will "
+    ("The {town} swimming pool will close on {day} for repairs. Work on the roof and the changing "
+     "rooms will "
      "take about {n} weeks. Swimmers can use the pool in a nearby town in the meantime.",
      "The {town} swimming pool closes on {day} for about {n} weeks of repairs."),
 ]
@@ -87,15 +128,19 @@ def _sentence(rng: random.Random) -> str:
 # fmt: off
 # task -> instruction paraphrases ({slots} are filled in by the task)
 ASK: dict[str, list[str]] = {
-    "uppercase": ["Rewrite the sentence in capital letters.", "Convert the following text to uppercase.",
+    "uppercase": ["Rewrite the sentence in capital letters.",
+                  "Convert the following text to uppercase.",
                   "Write this sentence using only uppercase letters."],
-    "count_words": ["How many words are in this sentence?", "Count the words in the sentence below.",
+    "count_words": ["How many words are in this sentence?",
+                    "Count the words in the sentence below.",
                     "Tell me the number of words in the following sentence."],
     "reverse_list": ["Reverse the order of this list.", "Write the list backwards.",
                      "Put the items of this list in reverse order."],
-    "sort_up": ["Sort these numbers from smallest to largest.", "Arrange the numbers in ascending order.",
+    "sort_up": ["Sort these numbers from smallest to largest.",
+                "Arrange the numbers in ascending order.",
                 "Put the following numbers in increasing order."],
-    "sort_down": ["Sort these numbers from largest to smallest.", "Arrange the numbers in descending order."],
+    "sort_down": ["Sort these numbers from largest to smallest.",
+                  "Arrange the numbers in descending order."],
     "antonym": ['What is the opposite of "{w}"?', 'Give an antonym for the word "{w}".',
                 'Write a word that means the opposite of "{w}".', 'Name the antonym of "{w}".'],
     "sentiment": ["Is this review positive or negative?",
@@ -106,13 +151,17 @@ ASK: dict[str, list[str]] = {
                         "Which numbers are mentioned in the text below?"],
     "arithmetic": ["What is {a} {op} {b}?", "Calculate {a} {op} {b}.", "What is {a} {word} {b}?",
                    "Work out {a} {op} {b} and give the result."],
-    "make_question": ["Turn this statement into a yes/no question.", "Rewrite the sentence as a question.",
+    "make_question": ["Turn this statement into a yes/no question.",
+                      "Rewrite the sentence as a question.",
                       "Change the following statement into a question."],
     "list_category": ["List {n} {cat}.", "Name {n} {cat}.", "Give me {n} examples of {cat}.",
                       "Write down {n} {cat}, separated by commas."],
-    "first_word": ["What is the first word of this sentence?", "Write only the first word of the sentence."],
-    "last_word": ["What is the last word of this sentence?", "Give the final word of the sentence below."],
-    "summarize": ["Summarize the text in one sentence.", "Write a one-sentence summary of this passage.",
+    "first_word": ["What is the first word of this sentence?",
+                   "Write only the first word of the sentence."],
+    "last_word": ["What is the last word of this sentence?",
+                  "Give the final word of the sentence below."],
+    "summarize": ["Summarize the text in one sentence.",
+                  "Write a one-sentence summary of this passage.",
                   "Sum up this paragraph in a single sentence."],
 }
 NUMBER_TEXTS = [
@@ -169,7 +218,9 @@ def _t_sentiment(rng: random.Random, split: str) -> Task:
 def _t_extract_numbers(rng: random.Random, split: str) -> Task:
     """Return an extract-the-numbers task."""
     a, b, c = rng.sample(range(2, 60), 3)
-    text = _choose(rng, NUMBER_TEXTS, name=rng.choice(_pool(NAMES, split)), a=a, b=b, c=c, h=c % 12 + 1)
+    text = _choose(
+        rng, NUMBER_TEXTS, name=rng.choice(_pool(NAMES, split)), a=a, b=b, c=c, h=c % 12 + 1
+    )
     return rng.choice(ASK["extract_numbers"]), text, ", ".join(re.findall(r"\d+", text))
 
 
@@ -184,7 +235,11 @@ def _t_make_question(rng: random.Random, split: str) -> Task:
     who = rng.choice(PEOPLE + _pool(NAMES, split)[:6])
     aux, rest = rng.choice([("can", CAN_DO), ("will", WILL_DO), ("is", IS_LIKE)])
     rest = rng.choice(rest)
-    return rng.choice(ASK["make_question"]), f"{_cap(who)} {aux} {rest}.", f"{_cap(aux)} {who} {rest}?"
+    return (
+        rng.choice(ASK["make_question"]),
+        f"{_cap(who)} {aux} {rest}.",
+        f"{_cap(aux)} {who} {rest}?",
+    )
 
 
 def _t_list_category(rng: random.Random, split: str) -> Task:
