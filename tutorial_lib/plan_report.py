@@ -19,11 +19,8 @@ def measured_minutes(lesson: str, profile: str) -> float | None:
         return None
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     times = [c.get("metadata", {}).get("execution", {}) for c in cells]
-    spans = [
-        (t["iopub.execute_input"], t["shell.execute_reply"])
-        for t in times
-        if "iopub.execute_input" in t and "shell.execute_reply" in t
-    ]
+    spans = [(t["iopub.execute_input"], t["shell.execute_reply"]) for t in times
+             if "iopub.execute_input" in t and "shell.execute_reply" in t]
     if not spans:
         return None
     seconds = sum((_time(end) - _time(start)) for start, end in spans)
@@ -57,22 +54,17 @@ def plan_rows(profile: str, lessons: list[str] | None = None, source: str = "loc
             continue
         minutes = measured_minutes(key, base.name)
         estimate = plan_memory(plan)
-        rows.append(
-            {
-                **row,
-                "model": plan.model,
-                "data": "; ".join(
-                    f"{u.dataset}/{u.split} {u.used}/{u.available}" for u in plan.data
-                ),
-                "steps": plan.train_steps if plan.training != "none" else 0,
-                "eval": plan.eval_examples,
-                "memory": f"{estimate.total_gb:.1f} of {plan.memory_gb:g} GiB "
-                          f"({estimate.describe()})",
-                "minutes": f"{minutes:.1f}" if minutes is not None else "not measured",
-                "fits": True,
-                "notices": "; ".join(plan.notices),
-            }
-        )
+        rows.append({
+            **row,
+            "model": plan.model,
+            "data": "; ".join(f"{u.dataset}/{u.split} {u.used}/{u.available}" for u in plan.data),
+            "steps": plan.train_steps if plan.training != "none" else 0,
+            "eval": plan.eval_examples,
+            "memory": f"{estimate.total_gb:.1f} of {plan.memory_gb:g} GiB ({estimate.describe()})",
+            "minutes": f"{minutes:.1f}" if minutes is not None else "not measured",
+            "fits": True,
+            "notices": "; ".join(plan.notices),
+        })
     return rows
 
 

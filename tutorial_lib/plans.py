@@ -73,11 +73,9 @@ class LessonPlan(Profile):
     def describe(self) -> str:
         """Return one line: the lesson, profile, model, precision, device and main sizes."""
         data = ", ".join(f"{u.dataset}/{u.split} {u.used} of {u.available}" for u in self.data)
-        return (
-            f"lesson {self.lesson}, {self.name} profile{' (dry run)' if self.dry_run else ''}: "
-            f"{self.model}, {str(self.torch_dtype).removeprefix('torch.')} on {self.device} | "
-            f"{self.eval_examples} evaluation examples | data ({self.source}): {data}"
-        )
+        return (f"lesson {self.lesson}, {self.name} profile{' (dry run)' if self.dry_run else ''}: "
+                f"{self.model}, {str(self.torch_dtype).removeprefix('torch.')} on {self.device} | "
+                f"{self.eval_examples} evaluation examples | data ({self.source}): {data}")
 
     @property
     def checks_results(self) -> bool:
@@ -98,9 +96,8 @@ class Fit:
         have = hub_rows(dataset, split) if self.source == "hub" else local_rows(dataset, split)
         used = min(asked, have)
         if used < asked:
-            self.notices.append(
-                f"{what}: {asked} asked, {dataset}/{split} has {have}: using {used}"
-            )
+            self.notices.append(f"{what}: {asked} asked, {dataset}/{split} has {have}: "
+                                f"using {used}")
         self.uses.append(DataUse(dataset, split, used, have))
         return used
 
@@ -168,12 +165,10 @@ def plan_03(p: Profile, fit: Fit) -> dict:
         train_examples=n_train,
         eval_examples=fit.rows("dialogsum", "test", max(4, p.eval_examples // 2), "held-out"),
         sizes=dict(
-            general_texts=fit.rows(
-                "general_text", "test", max(3, p.eval_examples // 4), "general texts"
-            ),
-            questions=fit.rows(
-                "instructions", "test", max(2, p.eval_examples // 4), "general questions"
-            ),
+            general_texts=fit.rows("general_text", "test", max(3, p.eval_examples // 4),
+                                   "general texts"),
+            questions=fit.rows("instructions", "test", max(2, p.eval_examples // 4),
+                               "general questions"),
             general_train=fit.rows("instructions", "train", n_train // 2, "mixed-in instructions"),
         ),
     )
@@ -181,9 +176,8 @@ def plan_03(p: Profile, fit: Fit) -> dict:
 
 def plan_04(p: Profile, fit: Fit) -> dict:
     """Return lesson 04's sizes: half the profile's steps per run, the rank sweep."""
-    steps = fit.steps(
-        "dialogsum", "train", max(2, p.train_steps // 2), p.train_batch_size, "training dialogues"
-    )
+    steps = fit.steps("dialogsum", "train", max(2, p.train_steps // 2), p.train_batch_size,
+                      "training dialogues")
     n_train = steps * p.train_batch_size
     n_eval = fit.rows("dialogsum", "test", max(4, p.eval_examples // 4), "held-out dialogues")
     fit.rows("arithmetic", "train", n_train, "arithmetic problems")  # 1,000 rows: never short
@@ -201,9 +195,8 @@ def plan_04(p: Profile, fit: Fit) -> dict:
 
 def plan_05(p: Profile, fit: Fit) -> dict:
     """Return lesson 05's sizes: one budget for every method; the pattern-verbalizer part."""
-    steps = fit.steps(
-        "dialogsum", "train", max(2, p.train_steps // 2), p.train_batch_size, "training dialogues"
-    )
+    steps = fit.steps("dialogsum", "train", max(2, p.train_steps // 2), p.train_batch_size,
+                      "training dialogues")
     return dict(
         training="peft",
         train_steps=steps,
@@ -226,11 +219,8 @@ def plan_06(p: Profile, fit: Fit) -> dict:
         train_steps=steps,
         train_examples=steps * pairs,
         eval_examples=fit.rows("preferences", "test", p.eval_examples, "held-out pairs"),
-        sizes=dict(
-            pairs_per_step=pairs,
-            n_max=4 if p.name == "quick" else 8,
-            bon_prompts=max(2, p.eval_examples // 4),
-        ),
+        sizes=dict(pairs_per_step=pairs, n_max=4 if p.name == "quick" else 8,
+                   bon_prompts=max(2, p.eval_examples // 4)),
     )
 
 
@@ -243,11 +233,8 @@ def plan_07(p: Profile, fit: Fit) -> dict:
         train_steps=steps,
         train_examples=steps * rollouts,
         eval_examples=max(2, p.eval_examples // 4),  # checkable test prompts, at most this many
-        sizes=dict(
-            rollouts=rollouts,
-            minibatch=p.train_batch_size,
-            max_new_tokens=min(32, p.max_new_tokens // 2),
-        ),
+        sizes=dict(rollouts=rollouts, minibatch=p.train_batch_size,
+                   max_new_tokens=min(32, p.max_new_tokens // 2)),
     )
 
 
@@ -276,39 +263,14 @@ def plan_08(p: Profile, fit: Fit) -> dict:
 def plan_09(p: Profile, fit: Fit) -> dict:
     """Return lesson 09's sizes: perplexity texts, sparsities, the distilled student."""
     sizes = {
-        "quick": dict(
-            eval_texts=1,
-            sparsities=(0.0, 0.5),
-            distill_texts=2,
-            seq_len=32,
-            top_k=32,
-            student_layers=2,
-            student_hidden=64,
-            student_steps=4,
-            student_batch=2,
-        ),
-        "cpu": dict(
-            eval_texts=7,
-            sparsities=(0.0, 0.1, 0.2, 0.3, 0.5, 0.7),
-            distill_texts=16,
-            seq_len=64,
-            top_k=64,
-            student_layers=2,
-            student_hidden=64,
-            student_steps=150,
-            student_batch=4,
-        ),
-        "gpu": dict(
-            eval_texts=15,
-            sparsities=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7),
-            distill_texts=62,
-            seq_len=128,
-            top_k=64,
-            student_layers=4,
-            student_hidden=256,
-            student_steps=1000,
-            student_batch=16,
-        ),
+        "quick": dict(eval_texts=1, sparsities=(0.0, 0.5), distill_texts=2, seq_len=32, top_k=32,
+                      student_layers=2, student_hidden=64, student_steps=4, student_batch=2),
+        "cpu": dict(eval_texts=7, sparsities=(0.0, 0.1, 0.2, 0.3, 0.5, 0.7), distill_texts=16,
+                    seq_len=64, top_k=64, student_layers=2, student_hidden=64, student_steps=150,
+                    student_batch=4),
+        "gpu": dict(eval_texts=15, sparsities=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7),
+                    distill_texts=62, seq_len=128, top_k=64, student_layers=4, student_hidden=256,
+                    student_steps=1000, student_batch=16),
     }[p.name]
     sizes["eval_texts"] = fit.rows("general_text", "test", sizes["eval_texts"], "perplexity texts")
     sizes["distill_texts"] = fit.rows("general_text", "train", sizes["distill_texts"], "teacher")
@@ -316,16 +278,8 @@ def plan_09(p: Profile, fit: Fit) -> dict:
 
 
 PLANS: dict[str, Callable[[Profile, Fit], dict]] = {
-    "00": plan_00,
-    "01": plan_01,
-    "02": plan_02,
-    "03": plan_03,
-    "04": plan_04,
-    "05": plan_05,
-    "06": plan_06,
-    "07": plan_07,
-    "08": plan_08,
-    "09": plan_09,
+    "00": plan_00, "01": plan_01, "02": plan_02, "03": plan_03, "04": plan_04,
+    "05": plan_05, "06": plan_06, "07": plan_07, "08": plan_08, "09": plan_09,
 }
 
 
@@ -348,16 +302,8 @@ def dry_run_plan(plan: LessonPlan) -> LessonPlan:
     sizes = dict(vars(plan.sizes))
     sizes.update({k: 1 for k in ("student_steps", "sft_steps") if k in sizes})
     sizes.update({k: TINY for k in ("sft_model",) if k in sizes})
-    return replace(
-        plan,
-        model=TINY,
-        device="cpu",
-        dtype="float32",
-        train_steps=1,
-        max_new_tokens=8,
-        sizes=SimpleNamespace(**sizes),
-        dry_run=True,
-    )
+    return replace(plan, model=TINY, device="cpu", dtype="float32", train_steps=1,
+                   max_new_tokens=8, sizes=SimpleNamespace(**sizes), dry_run=True)
 
 
 def lesson_plan(
@@ -382,17 +328,14 @@ def lesson_plan(
     source, dry_run = source or "local", bool(dry_run)
     if source not in ("local", "hub"):
         raise CourseError(f"Unknown data source '{source}': use 'local' (offline) or 'hub'.")
-    base = (
-        profile if isinstance(profile, Profile) else get_profile(profile, need_device=not dry_run)
-    )
+    base = profile if isinstance(profile, Profile) else get_profile(profile,
+                                                                     need_device=not dry_run)
     plan, lowered = _build(key, base, source, dry_run), []
     while not fits(plan) and base.train_batch_size > 1:
         base, before = replace(base, train_batch_size=base.train_batch_size // 2), plan
         plan = _build(key, base, source, dry_run)
-        lowered.append(
-            f"estimated memory over {HEADROOM:.0%} of {plan.memory_gb:g} GiB: training "
-            f"batch lowered from {before.train_batch_size} to {plan.train_batch_size}"
-        )
+        lowered.append(f"estimated memory over {HEADROOM:.0%} of {plan.memory_gb:g} GiB: training "
+                       f"batch lowered from {before.train_batch_size} to {plan.train_batch_size}")
     estimate = plan_memory(plan)
     if not fits(plan):
         raise CourseError(
@@ -417,13 +360,8 @@ def _build(key: str, base: Profile, source: str, dry_run: bool) -> LessonPlan:
     values = PLANS[key](base, fit)
     values["sizes"] = SimpleNamespace(**values.get("sizes", {}))
     fields = {f: getattr(base, f) for f in Profile.__dataclass_fields__}
-    plan = LessonPlan(
-        **{**fields, **values},
-        lesson=key,
-        source=source,
-        data=tuple(fit.uses),
-        notices=tuple(fit.notices),
-    )
+    plan = LessonPlan(**{**fields, **values}, lesson=key, source=source,
+                      data=tuple(fit.uses), notices=tuple(fit.notices))
     return dry_run_plan(plan) if dry_run else plan
 
 
