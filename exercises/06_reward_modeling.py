@@ -1,0 +1,43 @@
+"""Lesson 06 · Reward modeling — exercises.
+
+Implement each function (replace `raise NotImplementedError`), then check your work:
+    python -m tutorial_lib grade 06      (or: make grade LESSON=06)
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def bradley_terry_loss(r_chosen: torch.Tensor, r_rejected: torch.Tensor) -> torch.Tensor:
+    """Return the Bradley-Terry loss: the mean over pairs of -log sigmoid(r_chosen - r_rejected),
+    as a 0-dim tensor that keeps the gradient.
+
+    r_chosen, r_rejected: (pairs,), the reward model's scores. It must stay finite for large margins
+    (a margin of -200 gives 200, not inf).
+    """
+    raise NotImplementedError
+
+
+def pairwise_accuracy(r_chosen: torch.Tensor, r_rejected: torch.Tensor) -> float:
+    """Return the fraction of pairs (a float from 0 to 1) where r_chosen > r_rejected; a tie counts
+    as wrong."""
+    raise NotImplementedError
+
+
+def ranking_to_pairs(ranked: list[str]) -> list[tuple[str, str]]:
+    """Return every (chosen, rejected) pair of a ranking, best response first in `ranked`.
+
+    Pairs come in order: (ranked[0], ranked[1]), (ranked[0], ranked[2]), ...,
+    (ranked[1], ranked[2]), ... K responses give K (K - 1) / 2 pairs; one response gives [].
+    """
+    raise NotImplementedError
+
+
+def predict_initial_bt_loss() -> float:
+    """Predict, then run: a fresh reward model gives the chosen and the rejected answer of every
+    pair the same score. What is its Bradley-Terry loss?
+
+    Return your prediction as a number (right within 0.02); section 5's loss curve starts there.
+    """
+    raise NotImplementedError
