@@ -181,12 +181,13 @@ def check_predict_demo_tokens(fn: Callable) -> str:
     """Return the note of the token-count prediction (the bundled tokenizer), else raise Wrong."""
     from .models import load_tokenizer
 
+    guess = fn()  # first: a stub is 'not started' before anything loads
     tokenizer = load_tokenizer()
     text = "Review: A gripping, beautifully acted film.\nSentiment: positive"
     ids = tokenizer(text, add_special_tokens=False).input_ids
     shown = " ".join(repr(tokenizer.decode([i])) for i in ids)
     try:
-        return f"{prediction(fn(), len(ids), 'tokens', rel=0.25)}: {shown}"
+        return f"{prediction(guess, len(ids), 'tokens', rel=0.25)}: {shown}"
     except Wrong as wrong:
         raise Wrong(f"{wrong}: {shown}") from None
 
@@ -259,12 +260,13 @@ def check_predict_initial_loss(fn: Callable) -> str:
     """Return the note of the untrained model's loss prediction, measured on the tiny model."""
     from .models import tiny_model
 
+    guess = fn()  # first: a stub is 'not started' before anything loads
     model, tokenizer = tiny_model(seed=0)
     text = "The quick brown fox jumps over the lazy dog. Then it sleeps under a warm sun."
     ids = tokenizer(text, return_tensors="pt").input_ids
     with torch.no_grad():
         loss = model(ids, labels=ids).loss.item()
-    return prediction(fn(), loss, "nats per token", tol=0.5)
+    return prediction(guess, loss, "nats per token", tol=0.5)
 
 
 # --- 04 LoRA and QLoRA -------------------------------------------------------------------------
@@ -309,10 +311,11 @@ def check_lora_merge(fn: Callable) -> str:
 
 def check_predict_lora_params(fn: Callable) -> str:
     """Return the note of the LoRA parameter-count prediction: r (in + out) per adapted layer."""
+    guess = fn()  # first: a stub is 'not started' before anything loads
     model = bundled_model()
     truth = sum(8 * (m.in_features + m.out_features) for name, m in model.named_modules()
                 if name.endswith(("q_proj", "v_proj")))  # fmt: skip
-    return prediction(fn(), truth, "parameters", rel=0.02)
+    return prediction(guess, truth, "parameters", rel=0.02)
 
 
 # --- 05 prefix and prompt tuning ---------------------------------------------------------------
@@ -353,8 +356,9 @@ def check_bottleneck_adapter(fn: Callable) -> str:
 
 def check_predict_prompt_tuning_params(fn: Callable) -> str:
     """Return the note of the prompt-tuning parameter prediction: 20 vectors of the hidden size."""
+    guess = fn()  # first: a stub is 'not started' before anything loads
     hidden = bundled_model().config.hidden_size
-    return prediction(fn(), 20 * hidden, "parameters", rel=0.02)
+    return prediction(guess, 20 * hidden, "parameters", rel=0.02)
 
 
 # --- 06 reward modeling ------------------------------------------------------------------------
