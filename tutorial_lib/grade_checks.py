@@ -9,6 +9,7 @@ modules, so a learner's answer is compared with the idea, not with the package's
 from __future__ import annotations
 
 import math
+import numbers
 from collections import Counter
 from collections.abc import Callable
 
@@ -60,7 +61,7 @@ def number(got: object, want: float, what: str, tol: float = 1e-4) -> None:
     """Return None if `got` is a number within tol of want, else raise Wrong."""
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         got = got.item()
-    if isinstance(got, bool) or not isinstance(got, (int, float)):
+    if isinstance(got, bool) or not isinstance(got, numbers.Real):
         raise Wrong(f"{what}: expected a number ({want:.5g}), got {show(got)}")
     if not abs(got - want) <= tol:
         raise Wrong(f"{what}: expected {want:.5g}, got {got:.5g}")
@@ -69,8 +70,9 @@ def number(got: object, want: float, what: str, tol: float = 1e-4) -> None:
 def prediction(got: object, truth: float, unit: str, rel: float = 0.05, tol: float = 0.0) -> str:
     """Return the note for a prediction within rel (relative) or tol (absolute) of the truth,
     else raise Wrong saying how far off it was."""
-    if isinstance(got, bool) or not isinstance(got, (int, float)):
+    if isinstance(got, bool) or not isinstance(got, numbers.Real):
         raise Wrong(f"return your prediction as a number, got {show(got)}")
+    got = float(got)
     off = got - truth
     answer = f"the answer is {truth:,.6g} {unit}".rstrip()
     if abs(off) <= max(tol, rel * abs(truth)):
@@ -115,9 +117,15 @@ def check_next_token_logprobs(fn: Callable) -> str:
 
 def check_perplexity(fn: Callable) -> str:
     """Return '' if fn gives exp(mean NLL) over the unmasked next tokens, else raise Wrong."""
-    number(fn(LOGITS_00, IDS_00, torch.ones(1, 3)), math.sqrt(12), "perplexity, no padding")
+    number(
+        fn(LOGITS_00.clone(), IDS_00.clone(), torch.ones(1, 3)),
+        math.sqrt(12),
+        "perplexity, no padding",
+    )
     mask = torch.tensor([[1, 1, 0]])  # only token 1 (p = 1/3) counts
-    number(fn(LOGITS_00, IDS_00, mask), 3.0, "perplexity with the last token masked")
+    number(
+        fn(LOGITS_00.clone(), IDS_00.clone(), mask), 3.0, "perplexity with the last token masked"
+    )
     return ""
 
 
