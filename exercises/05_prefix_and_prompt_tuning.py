@@ -40,6 +40,7 @@ def predict_prompt_tuning_params() -> int:
     """Predict, then run: how many trainable parameters does prompt tuning with 20 virtual tokens
     add to the bundled model (hidden size 576, 30 layers)?
 
-    Return your prediction as a number (right within 2 %); the notebook's table counts them.
+    Return your prediction as a number (right within 2 %); section 2 of the notebook counts them
+    for its own number of virtual tokens.
     """
     raise NotImplementedError

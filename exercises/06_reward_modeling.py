@@ -38,6 +38,6 @@ def predict_initial_bt_loss() -> float:
     """Predict, then run: a fresh reward model gives the chosen and the rejected answer of every
     pair the same score. What is its Bradley-Terry loss?
 
-    Return your prediction as a number (right within 0.02); section 5's loss curve starts there.
+    Return your prediction as a number (right within 0.02); section 4 of the notebook answers it.
     """
     raise NotImplementedError

@@ -34,6 +34,7 @@ def predict_stage3_megabytes() -> float:
     how many megabytes (10^6 bytes) of model states does each rank hold for the bundled model
     (about 134.5 million parameters)?
 
-    Return your prediction as a number (right within 5 %); section 4 measures the stages.
+    Return your prediction as a number (right within 5 %); section 2 of the notebook has the
+    formula and measures the 16 bytes per parameter on the bundled model.
     """
     raise NotImplementedError

@@ -50,6 +50,7 @@ def predict_absmax_error() -> float:
     int8 (scale = 2.54 / 127) and dequantised. What is the largest error |w - codes * scale| any
     weight can get?
 
-    Return your prediction as a number (right within 10 %); section 2 measures the errors.
+    Return your prediction as a number (right within 10 %); section 2 of the notebook quantises a
+    real weight matrix this way.
     """
     raise NotImplementedError

@@ -41,7 +41,8 @@ def predict_initial_loss() -> float:
     bundled tokenizer's 49,152 tokens) reads an English sentence before any training. What is its
     cross-entropy loss, in nats per token?
 
-    Return your prediction as a number (right within 0.5 nats); compare the losses at step 0 of
-    the notebook's training runs.
+    Return your prediction as a number (right within 0.5 nats), then compare it with the loss
+    curve of section 6, where the pretrained bundled model fine-tunes: the gap is what pretraining
+    learned.
     """
     return 10.8
