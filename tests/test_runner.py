@@ -45,6 +45,10 @@ def test_run_course_writes_report_and_timings(tmp_path, monkeypatch):
         executed.cells[1].source == "profile = 'quick'"
         and executed.metadata["course"]["profile"] == "quick"
     )
+    # the kernel's peak RAM, as the lesson's record() measured it, goes into the metadata
+    assert 0 < executed.metadata["course"]["peak_ram_gib"] < 64
+    other = nbformat.read(tmp_path / "reports" / "quick" / "notebooks" / "01_other.ipynb", 4)
+    assert "peak_ram_gib" not in other.metadata["course"]
     timings = json.loads((tmp_path / "reports" / "quick" / "timings.json").read_text())
     assert (
         set(timings) == {"00_demo.ipynb", "01_other.ipynb"}

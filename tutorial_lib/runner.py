@@ -69,16 +69,27 @@ def execute(
         kernel_name="python3",
         resources={"metadata": {"path": str(notebook.parent)}},
     )
-    start = time.perf_counter()
+    start, started = time.perf_counter(), time.time()
     try:
         client.execute()
     # a failed notebook is still saved, with the error in its cell, for the learner to read
     finally:
         seconds = time.perf_counter() - start
         nb.metadata["course"] = {**(parameters or {}), "wall_s": round(seconds, 1)}
+        peak = recorded_peak(output.parent.parent / "results" / f"{notebook.stem}.json", started)
+        if peak is not None:
+            nb.metadata["course"]["peak_ram_gib"] = peak
         output.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(output, nbformat.writes(nb))
     return seconds
+
+
+def recorded_peak(results: Path, since: float) -> float | None:
+    """Return the kernel's peak RAM (GiB) that the lesson's record() wrote after `since`, else
+    None."""
+    if not results.exists() or results.stat().st_mtime < since:
+        return None
+    return json.loads(results.read_text()).get("peak memory", {}).get("RAM GiB")
 
 
 def run_course(
