@@ -10,7 +10,7 @@ import pytest
 from tutorial_lib.__main__ import main
 from tutorial_lib.errors import CourseError
 from tutorial_lib.grade import LESSONS, grade, lesson_name
-from tutorial_lib.grade_checks import CHECKS
+from tutorial_lib.grading import CHECKS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,7 +1,7 @@
 """The exercises' autograder: `python -m tutorial_lib grade NN [--solutions] [--file PATH]`.
 
-It loads a learner's exercises/NN_topic.py by path, runs each exercise's check (grade_checks.py)
-on tiny fixtures and prints one line per exercise: passed, failed with a hint, or not started.
+It loads a learner's exercises/NN_topic.py by path, runs each exercise's check (in grading/) on
+tiny fixtures and prints one line per exercise: passed, failed with a hint, or not started.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def error_text(error: BaseException) -> str:
 
 def grade_one(module: ModuleType, name: str, check: Callable[[Callable], str]) -> Result:
     """Return the Result of running `check` on the function `name` of the learner's module."""
-    from .grade_checks import Wrong
+    from .grading import Wrong
 
     function = getattr(module, name, None)
     if not callable(function):
@@ -114,7 +114,7 @@ def grade_one(module: ModuleType, name: str, check: Callable[[Callable], str]) -
 
 def grade_file(lesson: str, path: Path) -> list[Result]:
     """Return the Results of every exercise of `lesson`, graded in the file at `path`."""
-    from .grade_checks import CHECKS
+    from .grading import CHECKS
 
     checks = CHECKS[lesson_name(lesson)]
     if not path.is_file():
