@@ -1,4 +1,4 @@
-"""Command line: `python -m tutorial_lib doctor | plan | run [NOTEBOOK ...] | report | grade NN`."""
+"""Command line: `python -m tutorial_lib doctor | plan | run | report | grade NN | instructor`."""
 
 from __future__ import annotations
 
@@ -10,24 +10,40 @@ from .errors import CourseError
 
 def main(argv: list[str] | None = None) -> int:
     """Return the exit code of the sub-command named in argv."""
-    parser = argparse.ArgumentParser(prog="python -m tutorial_lib", description="LLM Fine-Tuning, Hands-On: the course's tools.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tutorial_lib", description="LLM Fine-Tuning, Hands-On: the course's tools."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("doctor", help="check packages, device, profile, model and datasets")
-    plan = sub.add_parser("plan", help="print each lesson's sizes, data and memory; exit 1 if one does not fit")
+    plan = sub.add_parser(
+        "plan", help="print each lesson's sizes, data and memory; exit 1 if one does not fit"
+    )
     plan.add_argument("--profile", help="quick | cpu | gpu (default: $COURSE_PROFILE, else auto)")
-    plan.add_argument("--lesson", action="append", help="a lesson number, e.g. 03 (repeatable; default: all)")
-    plan.add_argument("--source", default="local", help="local (the course data) or hub (the public sets)")
+    plan.add_argument(
+        "--lesson", action="append", help="a lesson number, e.g. 03 (repeatable; default: all)"
+    )
+    plan.add_argument(
+        "--source", default="local", help="local (the course data) or hub (the public sets)"
+    )
     run = sub.add_parser("run", help="execute notebooks headless and write reports/<profile>/")
-    run.add_argument("notebooks", nargs="*", help="notebooks to run, by file name or number prefix (default: all)")
+    run.add_argument(
+        "notebooks", nargs="*", help="notebooks to run, by file name or number prefix (default all)"
+    )
     run.add_argument("--profile", help="quick | cpu | gpu (default: $COURSE_PROFILE, else auto)")
-    run.add_argument("--inplace", action="store_true", help="also write the executed notebooks back to notebooks/")
-    run.add_argument("--dry-run", action="store_true", help="the profile's code path on a CPU: tiny model, one step")
+    run.add_argument(
+        "--inplace", action="store_true", help="also write the executed notebooks to notebooks/"
+    )
+    run.add_argument(
+        "--dry-run", action="store_true", help="the profile's code path on a CPU, tiny model"
+    )
     rep = sub.add_parser("report", help="(re)write the report card from recorded results")
     rep.add_argument("--profile", help="whose report: quick | cpu | gpu")
     grd = sub.add_parser("grade", help="grade a lesson's exercises: passed, failed, not started")
     grd.add_argument("lesson", help="the lesson: 4, 04 or 04_lora_and_qlora")
     grd.add_argument("--solutions", action="store_true", help="grade solutions/, not exercises/")
     grd.add_argument("--file", help="grade this file instead of exercises/NN_topic.py")
+    ins = sub.add_parser("instructor", help="rewrite the instructor guide's measured tables")
+    ins.add_argument("--check", action="store_true", help="exit 1 if the guide is out of date")
     args = parser.parse_args(argv)
     try:
         if args.command == "doctor":
@@ -38,7 +54,12 @@ def main(argv: list[str] | None = None) -> int:
             from .plan_report import print_plan
             from .profiles import get_profile
 
-            return 0 if print_plan(get_profile(args.profile, need_device=False).name, args.lesson, args.source) else 1
+            profile = get_profile(args.profile, need_device=False).name
+            return 0 if print_plan(profile, args.lesson, args.source) else 1
+        if args.command == "instructor":
+            from .instructor import update_guide
+
+            return 0 if update_guide(args.check) else 1
         if args.command == "grade":
             from .grade import grade
 
