@@ -5,10 +5,8 @@ import numpy as np
 import pytest
 
 from tutorial_lib.chain_of_thought import (
-    ANSWER_TRIGGER,
     CoTConfig,
     SearchCost,
-    answer_extraction_prompt,
     auto_cot_demos,
     cluster_questions,
     direct_prompt,
@@ -46,18 +44,6 @@ def test_prompt_builders_exact_strings():
     )
     with pytest.raises(CourseError, match="at least one"):
         few_shot_cot_prompt("q", [])
-
-
-def test_two_phase_prompt_contains_the_reasoning():
-    prompt = answer_extraction_prompt("What is 2+3?", "  2 + 3 = 5. ")
-    assert (
-        prompt
-        == "Q: What is 2+3?\nA: Let's think step by step. 2 + 3 = 5.\nTherefore, the answer "
-           "(arabic numerals) is"
-    )
-    assert prompt.startswith(zero_shot_cot_prompt("What is 2+3?")) and prompt.endswith(
-        ANSWER_TRIGGER
-    )
 
 
 def test_first_answer_cuts_an_invented_next_question():

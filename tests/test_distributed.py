@@ -3,7 +3,7 @@ DeepSpeed's estimators."""
 
 import pytest
 
-from tutorial_lib.distributed import (
+from tutorial_lib.distributed.zero import (
     communication_summary,
     communication_volume,
     deepspeed_estimates,
@@ -122,7 +122,8 @@ def test_zero_on_two_cpu_processes_matches_the_formulas(stage):
     """Run DeepSpeed ZeRO for real (torchrun, 2 processes, gloo, fp32, torch AdamW): weigh what each
     rank holds and count the elements its collectives move in one step."""
     pytest.importorskip("deepspeed")
-    from tutorial_lib.distributed import PAPER_COMM_OPTIONS, fp32_adam_k, run_zero_probe
+    from tutorial_lib.distributed.probe import run_zero_probe
+    from tutorial_lib.distributed.zero import PAPER_COMM_OPTIONS, fp32_adam_k
 
     ranks = run_zero_probe(stage, nproc=2, timeout=300, zero_options=PAPER_COMM_OPTIONS[stage])
     assert [r["rank"] for r in ranks] == [0, 1] and all(r["world_size"] == 2 for r in ranks)
@@ -161,7 +162,7 @@ def test_zero2_default_all_reduces_the_gradients():
     """DeepSpeed's default stage 2 all-reduces each gradient bucket (2Φ) before keeping its
     partition: 3Φ, not 2Φ."""
     pytest.importorskip("deepspeed")
-    from tutorial_lib.distributed import run_zero_probe
+    from tutorial_lib.distributed.probe import run_zero_probe
 
     r = run_zero_probe(2, nproc=2, timeout=300)[0]
     ops = {row["op"]: row for row in communication_summary(r["collectives"], r["n_params"])}
@@ -170,7 +171,7 @@ def test_zero2_default_all_reduces_the_gradients():
 
 
 def test_measured_vs_formula_row():
-    from tutorial_lib.distributed import measured_vs_formula
+    from tutorial_lib.distributed.zero import measured_vs_formula
 
     phi = 1_000_000
     rank = {
@@ -211,7 +212,8 @@ def test_communication_summary_counts_an_all_reduce_twice():
 
 def test_zero_probe_failure_names_the_cause(monkeypatch):
     pytest.importorskip("deepspeed")
-    from tutorial_lib.distributed import fp32_adam_k, run_zero_probe
+    from tutorial_lib.distributed.probe import run_zero_probe
+    from tutorial_lib.distributed.zero import fp32_adam_k
 
     with pytest.raises(CourseError, match="ZeRO stage 5"):
         run_zero_probe(5)
@@ -227,7 +229,7 @@ def test_zero_in_bf16_on_cpu_gives_the_papers_bytes(stage):
     """bf16 weights and gradients with fp32 master and Adam: the paper's 2 + 2 + K=12 bytes per
     parameter, unchanged."""
     pytest.importorskip("deepspeed")
-    from tutorial_lib.distributed import run_zero_probe
+    from tutorial_lib.distributed.probe import run_zero_probe
 
     for r in run_zero_probe(stage, nproc=2, timeout=300, bf16=True):
         f = model_state_bytes(r["n_params"], stage, 2)  # the paper's defaults: 2, 2, K = 12

@@ -10,7 +10,6 @@ from tutorial_lib.metrics import (
     extract_answer,
     fact_accuracy,
     fact_words,
-    pairwise_accuracy,
     perplexity,
     repeated_ngram_rate,
     rouge,
@@ -59,7 +58,6 @@ def test_rouge_needs_pairs():
 def test_accuracy_and_exact_match():
     assert accuracy([1, 2, 3, 4], [1, 2, 0, 0]) == 0.5
     assert exact_match(["Paris.", "  the PARIS "], ["paris", "Paris"]) == 0.5
-    assert pairwise_accuracy([1.0, 0.2, 3.0], [0.5, 0.9, -1.0]) == pytest.approx(2 / 3)
 
 
 def _token_by_token_nll(model, ids, window, stride):

@@ -14,39 +14,41 @@ from safetensors import safe_open
 from torch import nn
 
 from tutorial_lib.errors import CourseError
+from tutorial_lib.gguf_format import (
+    bundled_weight,
+    decode_q4_1,
+    gguf_reader,
+    gguf_size_mb,
+    gguf_tensor,
+    gguf_type_counts,
+    hf_weight_name,
+    q4_1_weight,
+)
 from tutorial_lib.metrics import perplexity
 from tutorial_lib.models import DEFAULT_MODEL, bundled_gguf, cached_path, tiny_model
+from tutorial_lib.pruning import magnitude_prune_, prunable_linears, sparsity
 from tutorial_lib.quantization import (
     BITS_PER_WEIGHT,
     NF4_LEVELS,
     absmax_dequantize,
     absmax_quantize,
-    activation_outliers,
-    bundled_weight,
-    decode_q4_1,
-    fake_quantize_,
-    format_row,
-    gguf_reader,
-    gguf_size_mb,
-    gguf_tensor,
-    gguf_type_counts,
     groupwise_dequantize,
     groupwise_quantize,
-    hf_weight_name,
-    magnitude_prune_,
-    memory_mb,
     nf4_dequantize,
     nf4_quantize,
-    prunable_linears,
-    q4_1_weight,
     quantization_error,
     quantize_dequantize,
-    quantized_size_mb,
-    silence_int8_cast_notice,
     size_mb,
-    sparsity,
     zeropoint_dequantize,
     zeropoint_quantize,
+)
+from tutorial_lib.quantized_models import (
+    activation_outliers,
+    fake_quantize_,
+    format_row,
+    memory_mb,
+    quantized_size_mb,
+    silence_int8_cast_notice,
 )
 
 # Q4_1 in the bundled file, and not an attention q/k weight (those rows are permuted)
@@ -411,7 +413,8 @@ def test_memory_counts_the_scales_bitsandbytes_keeps_beside_the_weights():
 
 def test_int8_cast_notice_is_dropped_and_nothing_else():
     logger = logging.getLogger("bitsandbytes.autograd._functions")
-    silence_int8_cast_notice()  # installed on import already: calling again adds no second filter
+    silence_int8_cast_notice()
+    silence_int8_cast_notice()  # a second call adds no second filter
     assert sum(type(f).__name__ == "_DropFloat16CastNotice" for f in logger.filters) == 1
 
     def record(message: str) -> logging.LogRecord:

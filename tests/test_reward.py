@@ -10,7 +10,6 @@ import torch
 from transformers import LlamaForSequenceClassification
 
 from tutorial_lib.errors import CourseError
-from tutorial_lib.metrics import pairwise_accuracy
 from tutorial_lib.reward import (
     best_of_n,
     best_of_n_curve,
@@ -143,10 +142,7 @@ def test_training_lowers_the_loss(classifier):
     assert len(result.losses) == FAST.steps and result.losses[-1] < 0.5 * result.losses[0]
     assert result.name == "tiny rm" and result.trainable == result.total > 0
     assert result.tokens > 0 and result.seconds > 0 and result.state_mb > 0
-    accuracy = pairwise_accuracy(
-        score(model, tok, prompts, chosen).tolist(), score(model, tok, prompts, rejected).tolist()
-    )
-    assert accuracy == 1.0
+    assert bool((score(model, tok, prompts, chosen) > score(model, tok, prompts, rejected)).all())
 
 
 def test_score_batched_equals_one_by_one_and_pools_the_last_real_token(classifier):

@@ -10,30 +10,24 @@ import pytest
 import torch
 from peft import get_peft_model
 
-from tutorial_lib import training
+from tutorial_lib import evaluation
 from tutorial_lib.bench import bench_sft
 from tutorial_lib.data import load_data
 from tutorial_lib.errors import CourseError
-from tutorial_lib.memory import PeakMemory, state_mb
+from tutorial_lib.evaluation import SUMMARY_TOKENS, rouge_eval, summary_token_budget
+from tutorial_lib.memory import PeakMemory, folder_mb, state_mb
+from tutorial_lib.models import save_atomic_folder, save_pretrained_atomic
 from tutorial_lib.peft_methods import freeze, lora_config, prefix_tuning_config
 from tutorial_lib.profiles import get_profile
-from tutorial_lib.training import (
-    SUMMARY_TOKENS,
-    RunResult,
-    TrainConfig,
+from tutorial_lib.sft_data import (
     arithmetic_dataset,
     chat_tokens,
-    folder_mb,
-    make_trainer,
     mixed_dataset,
-    rouge_eval,
-    save_atomic,
     sft_dataset,
     summary_dataset,
     summary_prompt,
-    summary_token_budget,
-    train,
 )
+from tutorial_lib.training import RunResult, TrainConfig, make_trainer, train
 
 PROMPTS = ["Name a colour.", "Count to three.", "Say hi.", "Name a fruit."]
 RESPONSES = ["Blue.", "One, two, three.", "Hi!", "An apple."]
@@ -138,7 +132,7 @@ def test_adapter_save_reload_and_a_failed_save_keeps_the_good_one(tiny, tmp_path
         for name, p in model.named_parameters():
             if "lora_B" in name:
                 p.normal_()
-    folder = save_atomic(model, tmp_path / "adapter")
+    folder = save_pretrained_atomic(tmp_path / "adapter", model)
     assert (folder / "adapter_model.safetensors").exists() and folder_mb(folder) < 1
     good = (folder / "adapter_model.safetensors").read_bytes()
 
@@ -147,7 +141,7 @@ def test_adapter_save_reload_and_a_failed_save_keeps_the_good_one(tiny, tmp_path
         raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):
-        save_atomic(model, folder, save=broken)
+        save_atomic_folder(folder, broken)
     assert (folder / "adapter_model.safetensors").read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adapter"], (
         "no half-written folders left behind"
@@ -357,7 +351,8 @@ def fake_generate(summaries: list[str], calls: list[dict]):
 
 def test_rouge_eval_scores_against_every_reference_with_the_data_budget(tiny, monkeypatch):
     calls: list[dict] = []
-    monkeypatch.setattr(training, "generate", fake_generate(["the cat sat", "the cat sat"], calls))
+    generated = fake_generate(["the cat sat", "the cat sat"], calls)
+    monkeypatch.setattr(evaluation, "generate", generated)
     rows = [
         {
             "dialogue": "#Person1#: A cat?",
@@ -382,7 +377,7 @@ def test_rouge_eval_scores_against_every_reference_with_the_data_budget(tiny, mo
 
 def test_rouge_eval_checks_columns_before_generating(tiny, monkeypatch):
     calls: list[dict] = []
-    monkeypatch.setattr(training, "generate", fake_generate([], calls))
+    monkeypatch.setattr(evaluation, "generate", fake_generate([], calls))
     with pytest.raises(
         CourseError, match="no 'summary' column.*they have \\['dialogue', 'topic'\\]"
     ):
@@ -401,13 +396,13 @@ def test_rouge_eval_checks_columns_before_generating(tiny, monkeypatch):
     with pytest.raises(
         CourseError, match="arithmetic_accuracy\\(\\) needs the column\\(s\\) \\['answer'\\]"
     ):
-        training.arithmetic_accuracy(
+        evaluation.arithmetic_accuracy(
             tiny[0], tiny[1], [{"question": "1 + 1?"}], max_new_tokens=8, batch_size=1
         )
     with pytest.raises(
         CourseError, match="general_eval\\(\\) needs the column\\(s\\) \\['input'\\]"
     ):
-        training.general_eval(
+        evaluation.general_eval(
             tiny[0],
             tiny[1],
             ["Text."],

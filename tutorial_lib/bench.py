@@ -14,16 +14,17 @@ from peft import LoraConfig, get_peft_model
 from transformers import LlamaForSequenceClassification
 from trl import SFTConfig, SFTTrainer
 
-from .alignment import reward_function
 from .data import load_data
 from .generation import generate
 from .models import DEFAULT_MODEL, load_model, tiny_model
-from .ppo import PPOTrainer
+from .ppo import PPOConfig
+from .ppo_trainer import PPOTrainer
+from .preference_optimization import reward_function
 from .profiles import get_profile
 from .report import record
 from .reward import load_reward_model
-from .rlhf import PPOConfig
-from .training import TrainConfig, summary_dataset, train
+from .sft_data import summary_dataset
+from .training import TrainConfig, train
 
 
 def bench_generation(

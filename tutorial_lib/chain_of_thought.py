@@ -16,7 +16,7 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from .errors import CourseError
-from .generation import Generations, generate
+from .generation import Generations, generate, left_padded
 from .metrics import accuracy, extract_answer
 
 TRIGGER = "Let's think step by step."  # Kojima et al.: phase 1, reasoning extraction
@@ -65,12 +65,6 @@ def few_shot_cot_prompt(question: str, demos: Sequence[tuple[str, str]]) -> str:
 def zero_shot_cot_prompt(question: str) -> str:
     """Return Kojima's phase-1 prompt: the question, then 'Let's think step by step.'."""
     return f"Q: {question}\nA: {TRIGGER}"
-
-
-def answer_extraction_prompt(question: str, reasoning: str) -> str:
-    """Return Kojima's phase-2 prompt: phase 1 with the generated reasoning appended, then the
-    answer trigger."""
-    return f"{zero_shot_cot_prompt(question)} {reasoning.strip()}\n{ANSWER_TRIGGER}"
 
 
 def first_answer(text: str) -> str:
@@ -298,13 +292,7 @@ def value_scores(
 ) -> tuple[list[float], SearchCost]:
     """Return (expected value of each state under the model's sure/likely/impossible distribution,
     cost): one forward pass."""
-    side, tokenizer.padding_side = tokenizer.padding_side, "left"
-    try:
-        enc = tokenizer([s + VALUE_PROMPT for s in states], return_tensors="pt", padding=True).to(
-            model.device
-        )
-    finally:
-        tokenizer.padding_side = side
+    enc = left_padded(tokenizer, [s + VALUE_PROMPT for s in states], model.device)
     logits = model(**enc).logits[:, -1].float()
     ids = [tokenizer(w, add_special_tokens=False).input_ids[0] for w in VALUE_WORDS]
     probs = torch.softmax(logits[:, ids], dim=-1)  # renormalised over the three labels

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import torch
 from tqdm.auto import tqdm
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
 
 from .errors import CourseError
 
@@ -15,6 +15,24 @@ DEFAULT_BATCH = 8  # prompts per batch when the caller passes none (lessons pass
 DEFAULT_NEW_TOKENS = 64  # new tokens per answer when the caller passes none
 
 Prompt = str | list[dict[str, str]]  # plain text, or chat messages [{"role": ..., "content": ...}]
+
+
+def left_padded(
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    device: torch.device | str,
+    add_special_tokens: bool = True,
+) -> BatchEncoding:
+    """Return `texts` tokenised as one batch of tensors on `device`, padded on the left so that
+    the tokens a model generates follow each text directly."""
+    enc = tokenizer(
+        list(texts),
+        return_tensors="pt",
+        padding=True,
+        padding_side="left",
+        add_special_tokens=add_special_tokens,
+    )
+    return enc.to(device)
 
 
 class Generations(list):
@@ -81,40 +99,29 @@ def generate(
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     results: list[str] = [""] * len(texts)
     out = Generations()
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "left"  # new tokens must follow each prompt directly
-    try:
-        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-        for batch in tqdm(
-            batches, desc="generating", disable=not progress or len(batches) < 2, leave=False
-        ):
-            enc = tokenizer(
-                [texts[i] for i in batch],
-                return_tensors="pt",
-                padding=True,
-                add_special_tokens=not chat,
-            )
-            enc = enc.to(model.device)
-            start = time.perf_counter()
-            ids = model.generate(
-                **enc,
-                max_new_tokens=max_new_tokens,
-                num_beams=num_beams,
-                pad_token_id=tokenizer.pad_token_id,
-                **sampling,
-                **stopping,
-            )
-            out.seconds += time.perf_counter() - start
-            new = ids[:, enc["input_ids"].shape[1] :]
-            out.calls += 1
-            out.prompt_tokens += int(enc["attention_mask"].sum())
-            out.new_tokens += int((new != tokenizer.pad_token_id).sum())
-            for i, text in zip(batch, tokenizer.batch_decode(new, skip_special_tokens=True)):
-                for marker in stop or ():
-                    text = text.split(marker)[0]
-                results[i] = text.strip()
-    finally:
-        tokenizer.padding_side = side
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    for batch in tqdm(
+        batches, desc="generating", disable=not progress or len(batches) < 2, leave=False
+    ):
+        enc = left_padded(tokenizer, [texts[i] for i in batch], model.device, not chat)
+        start = time.perf_counter()
+        ids = model.generate(
+            **enc,
+            max_new_tokens=max_new_tokens,
+            num_beams=num_beams,
+            pad_token_id=tokenizer.pad_token_id,
+            **sampling,
+            **stopping,
+        )
+        out.seconds += time.perf_counter() - start
+        new = ids[:, enc["input_ids"].shape[1] :]
+        out.calls += 1
+        out.prompt_tokens += int(enc["attention_mask"].sum())
+        out.new_tokens += int((new != tokenizer.pad_token_id).sum())
+        for i, text in zip(batch, tokenizer.batch_decode(new, skip_special_tokens=True)):
+            for marker in stop or ():
+                text = text.split(marker)[0]
+            results[i] = text.strip()
     out.extend(results)
     return out
 

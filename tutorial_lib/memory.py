@@ -7,6 +7,7 @@ import ctypes
 import gc
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 import torch
@@ -164,3 +165,8 @@ def estimate_memory(
     return MemoryEstimate(
         weights / GiB, 4 * trainable / GiB, 8 * trainable / GiB, (saved + logits) / GiB
     )
+
+
+def folder_mb(folder: str | Path) -> float:
+    """Return the size on disk of all files under `folder`, in MB."""
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 2**20

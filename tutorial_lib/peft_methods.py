@@ -242,8 +242,3 @@ def nearest_tokens(
     return [[tokenizer.decode([i]) for i in row.tolist()] for row in top]
 
 
-def trainable_report(model: nn.Module) -> dict:
-    """Return {"trainable", "total", "pct"}: trainable and total parameter counts and the trainable
-    percentage."""
-    trainable, total = count_parameters(model, trainable_only=True), count_parameters(model)
-    return {"trainable": trainable, "total": total, "pct": 100 * trainable / total}

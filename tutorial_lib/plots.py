@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from .distributed import GB, STAGE_NAMES, model_state_bytes
+from .distributed.zero import GB, STAGE_NAMES, model_state_bytes
 from .training import RunResult
 
 

@@ -1,386 +1,340 @@
-"""The PPO loop for a language model: rollout, score, shape rewards with the KL penalty, GAE,
-clipped updates.
+"""RLHF with the course's own PPO: KL-shaped rewards, GAE, the clipped policy and value losses, and
+a value head.
 
-Every step of the algorithm is a function from tutorial_lib.rlhf; this module only runs them in
-order on real models and keeps the books. One PPO step is:
-
-1. rollout: sample a response to each prompt from the policy (temperature 1, no top-k/top-p);
-2. score: the reward function rates each (prompt, response); the policy (log-probs and values,
-   before any update)
-   and the frozen reference (log-probs) read every response once;
-3. per-token rewards -beta * KL, plus the score on the last token; GAE advantages and returns;
-   whitened advantages;
-4. ppo_epochs passes over the batch in minibatches: clipped policy loss + vf_coef * clipped value
-   loss
-   - ent_coef * entropy, one AdamW step per minibatch;
-5. the KL controller moves beta towards the target KL (if adaptive).
+The pieces follow Ziegler et al. 2019 / Ouyang et al. 2022 and the classic trl PPOTrainer. Every
+function works on padded tensors of shape (batch, response_len) with a `mask` that is 1 on real
+response tokens (up to and including the first EOS) and 0 on the padding after it. The rollout loop
+(generate, score, run ppo_epochs over minibatches) calls them in this order: response_mask ->
+logprobs_from_logits (policy and reference) -> per_token_rewards -> gae -> masked_whiten(advantages)
+-> policy_loss + vf_coef * value_loss - ent_coef * entropy -> kl_controller.update.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import fmean
 
 import torch
-from tqdm.auto import tqdm
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from torch import nn
 
 from .errors import CourseError
-from .generation import chat_text
-from .memory import PeakMemory, release_memory, state_mb
-from .models import count_parameters
-from .rlhf import (
-    PolicyWithValue,
-    PPOConfig,
-    entropy_from_logits,
-    gae,
-    kl_controller,
-    kl_k3,
-    logprobs_from_logits,
-    masked_whiten,
-    per_token_rewards,
-    policy_loss,
-    position_ids_from,
-    response_mask,
-    response_part,
-    value_loss,
-)
-from .training import RunResult
-
-# reward_fn(prompts=[...], completions=[...]) -> one score per completion
-RewardFn = Callable[..., Sequence[float]]
 
 
 @dataclass
-class Rollout:
-    """One batch of sampled responses and everything PPO needs about them, shapes (batch, ...) on
-    the model's device."""
+class PPOConfig:
+    """The settings of one PPO run on a language model."""
 
-    prompts: list[str]  # the user prompts, before the chat template
-    texts: list[str]  # the decoded responses
-    query: torch.Tensor  # (B, P) chat-formatted prompt ids, left-padded to one length P
-    query_mask: torch.Tensor  # (B, P) 1 on real prompt tokens
-    response: torch.Tensor  # (B, R) sampled ids; after the first EOS, padding
-    mask: torch.Tensor  # (B, R) float, 1 up to and including the first EOS
-    # (B, R) log pi_old(y_t): the policy's log-probs before this step's updates
-    logprobs: torch.Tensor
-    ref_logprobs: torch.Tensor  # (B, R) log ref(y_t)
-    values: torch.Tensor  # (B, R) the value head's predictions before the updates
-    scores: torch.Tensor  # (B,) the reward function's score of each response
-    # mean entropy (nats) of the policy's next-token distributions over the response tokens
-    entropy: float
-
-    @property
-    def input_ids(self) -> torch.Tensor:
-        """Return prompt + response ids, shape (B, P + R)."""
-        return torch.cat([self.query, self.response], dim=1)
-
-    @property
-    def attention_mask(self) -> torch.Tensor:
-        """Return the attention mask of input_ids: prompt padding and the padding after each EOS are
-        0."""
-        return torch.cat([self.query_mask, self.mask.long()], dim=1)
-
-
-def reference_context(policy_lm: torch.nn.Module, ref_model: torch.nn.Module | None):
-    """Return a context in which `ref_model or policy_lm` computes the reference: the base with LoRA
-    switched off."""
-    if ref_model is not None:
-        return nullcontext()
-    if not hasattr(policy_lm, "disable_adapter"):
-        raise CourseError(
-            "Without a ref_model the reference is the policy with its adapter disabled, so the "
-            "policy must be a peft model. "
-            "Pass ref_model=copy.deepcopy(model) (frozen), or wrap the policy with "
-            "peft.get_peft_model(model, lora_config)."
-        )
-    return policy_lm.disable_adapter()
+    # initial beta: the weight of the per-token KL penalty against the reference model
+    kl_coef: float = 0.05
+    # adapt beta towards target_kl (Ziegler et al.) instead of keeping it fixed
+    adaptive_kl: bool = False
+    # the KL per response (summed over its tokens, in nats) the adaptive controller aims for
+    target_kl: float = 6.0
+    # samples over which the adaptive controller may move beta by up to 20 %
+    kl_horizon: int = 10000
+    gamma: float = 1.0  # discount per token; 1.0: the final score counts fully at every position
+    # GAE lambda: 1.0 is the Monte-Carlo return (high variance), 0.0 one-step TD (high bias)
+    lam: float = 0.95
+    # epsilon of the clipped surrogate: the new/old probability ratio stays in [1 - eps, 1 + eps]
+    clip_range: float = 0.2
+    # how far a value prediction may move from the rollout's value before it is clipped
+    clip_range_value: float = 0.2
+    vf_coef: float = 0.1  # weight of the value loss in the total loss
+    ent_coef: float = 0.0  # weight of the entropy bonus (subtracted from the loss); 0 turns it off
+    batch_size: int = 16  # rollouts (prompt + sampled response) per PPO step
+    ppo_epochs: int = 4  # passes over one batch of rollouts
+    minibatch_size: int = 4  # rollouts per optimizer step inside a pass
+    lr: float = 1e-5  # AdamW learning rate
+    max_new_tokens: int = 32  # longest sampled response, in tokens
+    # keep 1.0: the samples must come from the policy itself, or the k1 KL estimate is biased
+    temperature: float = 1.0
+    # keep 0 (off): truncated sampling leaves the policy's distribution and can make the KL negative
+    top_k: int = 0
+    top_p: float = 1.0  # keep 1.0 (off), for the same reason
+    # rescale advantages to mean 0, variance 1 over the batch's real tokens
+    whiten_advantages: bool = True
+    max_grad_norm: float = 1.0  # clip the gradient's global norm to this
 
 
-@torch.no_grad()
-def response_logprobs(
-    lm: torch.nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor, prompt_len: int
-) -> torch.Tensor:
-    """Return log p(y_t) of the response tokens (everything after prompt_len) under the causal LM
-    `lm`, shape (B, R)."""
-    logits = lm(
-        input_ids=input_ids,
-        attention_mask=attention_mask,
-        position_ids=position_ids_from(attention_mask),
-    ).logits
-    return logprobs_from_logits(response_part(logits, prompt_len), input_ids[:, prompt_len:])
+# --- masked statistics ----------------------------------------------------------------------------
 
 
-@torch.no_grad()
-def sample(
-    lm: torch.nn.Module,
-    tokenizer: PreTrainedTokenizerBase,
-    prompts: Sequence[str],
-    max_new_tokens: int,
-    temperature: float = 1.0,
-    top_k: int = 0,
-    top_p: float = 1.0,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Return (query ids, query mask, response ids) of one sampled response per prompt (chat
-    template, left padding)."""
-    texts = [chat_text(tokenizer, p) for p in prompts]
-    # new tokens must follow each prompt directly
-    side, tokenizer.padding_side = tokenizer.padding_side, "left"
-    try:
-        enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(
-            lm.device
-        )
-    finally:
-        tokenizer.padding_side = side
-    # every sampling setting is passed explicitly: the model's generation_config may set
-    # top_k/top_p, and sampling
-    # from anything but the policy itself biases the KL estimate (it can even turn negative)
-    ids = lm.generate(
-        **enc,
-        do_sample=True,
-        temperature=temperature,
-        top_k=top_k,
-        top_p=top_p,
-        max_new_tokens=max_new_tokens,
-        pad_token_id=tokenizer.pad_token_id,
+def masked_mean(x: torch.Tensor, mask: torch.Tensor, dim: int | None = None) -> torch.Tensor:
+    """Return the mean of x over the positions where mask is 1 (over all of them, or along
+    `dim`)."""
+    if dim is None:
+        return (x * mask).sum() / mask.sum()
+    return (x * mask).sum(dim) / mask.sum(dim)
+
+
+def masked_var(x: torch.Tensor, mask: torch.Tensor, unbiased: bool = True) -> torch.Tensor:
+    """Return the variance of x over the positions where mask is 1 (with Bessel's n / (n - 1) if
+    unbiased)."""
+    variance = masked_mean((x - masked_mean(x, mask)) ** 2, mask)
+    n = mask.sum()
+    if unbiased:
+        if n < 2:
+            raise CourseError(
+                "The unbiased variance needs at least two unmasked values; use a bigger batch."
+            )
+        variance = variance * n / (n - 1)
+    return variance
+
+
+def masked_whiten(x: torch.Tensor, mask: torch.Tensor, shift_mean: bool = True) -> torch.Tensor:
+    """Return x rescaled to variance 1 (and mean 0 if shift_mean) over the masked positions; padding
+    set to 0."""
+    mean, variance = masked_mean(x, mask), masked_var(x, mask)
+    whitened = (x - mean) * torch.rsqrt(variance + 1e-8)
+    if not shift_mean:
+        whitened = whitened + mean
+    return whitened * mask
+
+
+# --- log-probabilities, KL and entropy ------------------------------------------------------------
+
+
+def logprobs_from_logits(logits: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+    """Return log p(token) at every position, shape (batch, len): log_softmax of the logits,
+    gathered at `tokens`."""
+    logprobs = torch.log_softmax(logits.float(), dim=-1)
+    return logprobs.gather(-1, tokens.unsqueeze(-1)).squeeze(-1)
+
+
+def kl_estimate(logprobs: torch.Tensor, ref_logprobs: torch.Tensor) -> torch.Tensor:
+    """Return the per-token k1 estimate of KL(policy || reference): log pi(y_t) - log ref(y_t) at
+    the sampled tokens.
+
+    For tokens sampled from the policy its expectation is the true KL, and summed over a response it
+    is exactly log pi(y) / ref(y), so -beta * k1 as a reward optimises E[score] - beta * KL. A
+    single token's value can be negative.
+    """
+    return logprobs - ref_logprobs
+
+
+def kl_k3(logprobs: torch.Tensor, ref_logprobs: torch.Tensor) -> torch.Tensor:
+    """Return the per-token k3 estimate (r - 1) - log r with r = ref / pi: never negative, lower
+    variance, for logging.
+
+    It has the same expectation as k1, but as a reward its gradient is biased (it depends on the
+    policy itself).
+    """
+    log_ratio = ref_logprobs - logprobs
+    return torch.expm1(log_ratio) - log_ratio
+
+
+def entropy_from_logits(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Return the mean entropy (nats) of the predicted next-token distributions over the masked
+    positions."""
+    logprobs = torch.log_softmax(logits.float(), dim=-1)
+    entropy = -(logprobs.exp() * logprobs).sum(-1)
+    return masked_mean(entropy, mask)
+
+
+# --- rewards and advantages -----------------------------------------------------------------------
+
+
+def response_mask(response_tokens: torch.Tensor, eos_token_id: int | Sequence[int]) -> torch.Tensor:
+    """Return a float mask of shape (batch, len): 1 up to and including the first EOS of each row, 0
+    after it."""
+    ids = torch.tensor(
+        [eos_token_id] if isinstance(eos_token_id, int) else list(eos_token_id),
+        device=response_tokens.device,
     )
-    return enc["input_ids"], enc["attention_mask"], ids[:, enc["input_ids"].shape[1] :]
+    is_eos = torch.isin(response_tokens, ids).long()
+    # the count of EOS strictly before a position is > 0
+    after_first_eos = (is_eos.cumsum(-1) - is_eos) > 0
+    return (~after_first_eos).float()
+
+
+def last_token_index(mask: torch.Tensor) -> torch.Tensor:
+    """Return, for each row, the index of its last real token (mask 1s must come first, padding
+    after)."""
+    lengths = mask.sum(-1).long()
+    if (lengths == 0).any():
+        raise CourseError(
+            "A response has no tokens (its mask is all 0); generate at least one token per prompt."
+        )
+    return lengths - 1
 
 
 @torch.no_grad()
-def evaluate(
-    policy: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerBase,
-    reward_fn: RewardFn,
-    prompts: Sequence[str],
-    max_new_tokens: int,
-    ref_model: PreTrainedModel | None = None,
-    batch_size: int = 16,
-    seed: int = 0,
-) -> tuple[dict[str, float], list[str]]:
-    """Return ({reward, kl, length} means over prompts, the sampled responses): one temperature-1
-    sample per prompt.
+def per_token_rewards(
+    score: torch.Tensor,
+    logprobs: torch.Tensor,
+    ref_logprobs: torch.Tensor,
+    mask: torch.Tensor,
+    kl_coef: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (rewards, kl): -kl_coef * KL at every response token, plus the reward model's score at
+    the last real token."""
+    kl = kl_estimate(logprobs, ref_logprobs) * mask
+    rewards = -kl_coef * kl
+    rows = torch.arange(rewards.shape[0], device=rewards.device)
+    rewards[rows, last_token_index(mask)] += score.to(rewards.dtype)
+    return rewards, kl
 
-    kl is log pi(y) - log ref(y) summed over each response, an unbiased estimate of the sequence
-    KL(pi || ref).
+
+@torch.no_grad()
+def gae(
+    rewards: torch.Tensor, values: torch.Tensor, mask: torch.Tensor, gamma: float, lam: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (advantages, returns) by generalized advantage estimation (Schulman et al. 2016);
+    returns = A + V.
+
+    Backwards over time: delta_t = r_t + gamma * V_{t+1} - V_t and A_t = delta_t + gamma * lam *
+    A_{t+1}, where every position after a row's last real token is terminal (its value and reward
+    count as 0).
     """
-    torch.manual_seed(seed)
-    eos = policy.generation_config.eos_token_id
-    scores, kls, lengths, texts = [], [], [], []
-    for start in tqdm(range(0, len(prompts), batch_size), desc="evaluating", leave=False):
-        batch = list(prompts[start : start + batch_size])
-        query, query_mask, response = sample(policy, tokenizer, batch, max_new_tokens)
-        mask = response_mask(response, eos if eos is not None else tokenizer.eos_token_id)
-        ids, attention = torch.cat([query, response], 1), torch.cat([query_mask, mask.long()], 1)
-        logprobs = response_logprobs(policy, ids, attention, query.shape[1])
-        with reference_context(policy, ref_model):
-            ref_logprobs = response_logprobs(ref_model or policy, ids, attention, query.shape[1])
-        decoded = [
-            t.strip()
-            for t in tokenizer.batch_decode(response * mask.long(), skip_special_tokens=True)
-        ]
-        scores += list(reward_fn(prompts=batch, completions=decoded))
-        kls += ((logprobs - ref_logprobs) * mask).sum(1).tolist()
-        lengths += mask.sum(1).tolist()
-        texts += decoded
-    return {"reward": fmean(scores), "kl": fmean(kls), "length": fmean(lengths)}, texts
+    rewards, values = rewards * mask, values * mask
+    advantages = torch.zeros_like(rewards)
+    next_value = torch.zeros_like(rewards[:, 0])
+    next_advantage = torch.zeros_like(rewards[:, 0])
+    for t in reversed(range(rewards.shape[1])):
+        delta = rewards[:, t] + gamma * next_value - values[:, t]
+        next_advantage = delta + gamma * lam * next_advantage
+        advantages[:, t] = next_advantage
+        next_value = values[:, t]
+    advantages = advantages * mask
+    return advantages, advantages + values
 
 
-class PPOTrainer:
-    """The course's PPO for a causal LM: policy + value head, a frozen reference, and a reward
-    function.
+# --- losses ---------------------------------------------------------------------------------------
 
-    policy: a causal LM (a peft LoRA model keeps the reference free: the same weights with the
-    adapter disabled); reward_fn(prompts=[...], completions=[...]) returns one score per completion
-    (see alignment.reward_function); ref_model: a frozen copy of the starting policy, or None for a
-    peft policy.
+
+def policy_loss(
+    logprobs: torch.Tensor,
+    old_logprobs: torch.Tensor,
+    advantages: torch.Tensor,
+    mask: torch.Tensor,
+    clip_range: float,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Return (loss, clip_fraction, approx_kl) of PPO's clipped surrogate; minimising the loss
+    raises A * ratio."""
+    log_ratio = logprobs - old_logprobs
+    ratio = torch.exp(log_ratio)
+    unclipped = -advantages * ratio
+    clipped = -advantages * torch.clamp(ratio, 1.0 - clip_range, 1.0 + clip_range)
+    # the pessimistic (larger) of the two losses
+    loss = masked_mean(torch.max(unclipped, clipped), mask)
+    # tokens whose gradient the clip switched off
+    clip_fraction = masked_mean((clipped > unclipped).float(), mask)
+    # k3 estimate of KL(old || new)
+    approx_kl = masked_mean(torch.expm1(log_ratio) - log_ratio, mask)
+    return loss, clip_fraction.detach(), approx_kl.detach()
+
+
+def value_loss(
+    values: torch.Tensor,
+    old_values: torch.Tensor,
+    returns: torch.Tensor,
+    mask: torch.Tensor,
+    clip_range_value: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (loss, clip_fraction): 0.5 * the masked mean of the larger of the unclipped and
+    clipped squared errors."""
+    clipped_values = old_values + torch.clamp(
+        values - old_values, -clip_range_value, clip_range_value
+    )
+    unclipped_error = (values - returns) ** 2
+    clipped_error = (clipped_values - returns) ** 2
+    loss = 0.5 * masked_mean(torch.max(unclipped_error, clipped_error), mask)
+    clip_fraction = masked_mean((clipped_error > unclipped_error).float(), mask)
+    return loss, clip_fraction.detach()
+
+
+# --- the KL coefficient ---------------------------------------------------------------------------
+
+
+class FixedKLController:
+    """A constant KL coefficient beta; update() does nothing."""
+
+    def __init__(self, kl_coef: float) -> None:
+        self.value = kl_coef
+
+    def update(self, current_kl: float, n_steps: int) -> float:
+        """Return beta, unchanged."""
+        return self.value
+
+
+class AdaptiveKLController:
+    """Ziegler et al.'s proportional controller: beta grows when the KL is above target and shrinks
+    when below."""
+
+    def __init__(self, kl_coef: float, target: float, horizon: int) -> None:
+        self.value = kl_coef
+        self.target = target
+        self.horizon = horizon
+
+    def update(self, current_kl: float, n_steps: int) -> float:
+        """Return the new beta: beta * (1 + clip(current_kl / target - 1, -0.2, 0.2) * n_steps /
+        horizon)."""
+        error = min(max(current_kl / self.target - 1.0, -0.2), 0.2)
+        self.value *= 1.0 + error * n_steps / self.horizon
+        return self.value
+
+
+def kl_controller(config: PPOConfig) -> FixedKLController | AdaptiveKLController:
+    """Return the KL controller the config asks for, starting at config.kl_coef."""
+    if config.adaptive_kl:
+        return AdaptiveKLController(config.kl_coef, config.target_kl, config.kl_horizon)
+    return FixedKLController(config.kl_coef)
+
+
+# --- the policy with a value head -----------------------------------------------------------------
+
+
+class ValueHead(nn.Module):
+    """A linear layer hidden -> 1 that predicts the return from each position's last hidden state;
+    starts at 0."""
+
+    def __init__(self, hidden_size: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(hidden_size, 1)
+        # zero: every value is 0 until the value loss has trained it
+        nn.init.zeros_(self.linear.weight)
+        nn.init.zeros_(self.linear.bias)
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Return one value per position, shape (batch, len)."""
+        return self.linear(hidden.to(self.linear.weight.dtype)).squeeze(-1)
+
+
+def position_ids_from(attention_mask: torch.Tensor) -> torch.Tensor:
+    """Return position ids that start at 0 on each row's first real token, as generate() uses with
+    left padding."""
+    return (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
+
+
+class PolicyWithValue(nn.Module):
+    """A causal LM and a value head on its last hidden state: the policy and the critic share one
+    trunk."""
+
+    def __init__(self, lm: nn.Module) -> None:
+        super().__init__()
+        self.lm = lm
+        self.value_head = ValueHead(lm.config.hidden_size).to(next(lm.parameters()).device)
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return (logits, values) at every position of input_ids: shapes (batch, len, vocab) and
+        (batch, len)."""
+        out = self.lm(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            position_ids=position_ids_from(attention_mask),
+            output_hidden_states=True,
+        )
+        return out.logits, self.value_head(out.hidden_states[-1])
+
+
+def response_part(x: torch.Tensor, prompt_len: int) -> torch.Tensor:
+    """Return the positions of x (logits or values over prompt + response) that predict the response
+    tokens.
+
+    Position t predicts token t + 1, so for a prompt of prompt_len tokens (left-padded to one
+    length) and a response filling the rest, that is x[:, prompt_len - 1 : -1]: one entry per
+    response token.
     """
-
-    def __init__(
-        self,
-        policy: PreTrainedModel,
-        tokenizer: PreTrainedTokenizerBase,
-        reward_fn: RewardFn,
-        config: PPOConfig,
-        ref_model: PreTrainedModel | None = None,
-        seed: int = 0,
-    ) -> None:
-        if config.batch_size % config.minibatch_size:
-            raise CourseError(
-                f"batch_size {config.batch_size} is not a multiple of minibatch_size "
-                f"{config.minibatch_size}; "
-                "make it one, so every rollout is used once per epoch."
-            )
-        # fails early when there is no way to compute the reference
-        reference_context(policy, ref_model)
-        if ref_model is not None:
-            ref_model.requires_grad_(False).eval()
-        # eval: no dropout, so rollout and update see the same function
-        self.model = PolicyWithValue(policy).eval()
-        self.tokenizer, self.reward_fn, self.config, self.ref_model = (
-            tokenizer,
-            reward_fn,
-            config,
-            ref_model,
-        )
-        self.params = [p for p in self.model.parameters() if p.requires_grad]
-        self.optimizer = torch.optim.AdamW(self.params, lr=config.lr)
-        self.kl_ctl = kl_controller(config)
-        self.generator = torch.Generator().manual_seed(seed)
-        self.seed = seed
-        self.history: list[dict[str, float]] = []  # one dict of statistics per step
-        eos = policy.generation_config.eos_token_id
-        self.eos_ids = eos if eos is not None else tokenizer.eos_token_id
-
-    @torch.no_grad()
-    def rollout(self, prompts: Sequence[str]) -> tuple[Rollout, dict[str, float]]:
-        """Return the batch's rollout (sample, score, read by policy and reference) and the seconds
-        each part took."""
-        cfg, lm = self.config, self.model.lm
-        start = time.perf_counter()
-        query, query_mask, response = sample(
-            lm, self.tokenizer, prompts, cfg.max_new_tokens, cfg.temperature, cfg.top_k, cfg.top_p
-        )
-        mask = response_mask(response, self.eos_ids)
-        generated = time.perf_counter()
-        texts = self.tokenizer.batch_decode(response * mask.long(), skip_special_tokens=True)
-        scores = torch.tensor(
-            self.reward_fn(prompts=list(prompts), completions=texts), dtype=torch.float32
-        )
-        ids, attention = torch.cat([query, response], 1), torch.cat([query_mask, mask.long()], 1)
-        logits, values = self.model(ids, attention)
-        logits, values = (
-            response_part(logits, query.shape[1]),
-            response_part(values, query.shape[1]),
-        )
-        with reference_context(lm, self.ref_model):
-            ref_logprobs = response_logprobs(self.ref_model or lm, ids, attention, query.shape[1])
-        rollout = Rollout(
-            prompts=list(prompts),
-            texts=[t.strip() for t in texts],
-            query=query,
-            query_mask=query_mask,
-            response=response,
-            mask=mask,
-            logprobs=logprobs_from_logits(logits, response),
-            ref_logprobs=ref_logprobs,
-            values=values.float(),
-            scores=scores.to(query.device),
-            entropy=float(entropy_from_logits(logits, mask)),
-        )
-        return rollout, {
-            "generate_s": generated - start,
-            "score_s": time.perf_counter() - generated,
-        }
-
-    def learn(self, rollout: Rollout) -> dict[str, float]:
-        """Return the statistics of PPO's update on one rollout: KL-shaped rewards, GAE, ppo_epochs
-        of minibatch steps."""
-        cfg, mask = self.config, rollout.mask
-        rewards, kl = per_token_rewards(
-            rollout.scores, rollout.logprobs, rollout.ref_logprobs, mask, self.kl_ctl.value
-        )
-        # returns before whitening
-        advantages, returns = gae(rewards, rollout.values, mask, cfg.gamma, cfg.lam)
-        if cfg.whiten_advantages:
-            advantages = masked_whiten(advantages, mask)
-        ids, attention, prompt_len = (
-            rollout.input_ids,
-            rollout.attention_mask,
-            rollout.query.shape[1],
-        )
-        logs: dict[str, list[float]] = {
-            k: []
-            for k in ("policy_loss", "value_loss", "clip_frac", "value_clip_frac", "approx_kl")
-        }
-        for _ in range(cfg.ppo_epochs):
-            for idx in torch.randperm(len(rollout.prompts), generator=self.generator).split(
-                cfg.minibatch_size
-            ):
-                logits, values = self.model(ids[idx], attention[idx])
-                logits, values = (
-                    response_part(logits, prompt_len),
-                    response_part(values, prompt_len),
-                )
-                logprobs = logprobs_from_logits(logits, rollout.response[idx])
-                pg_loss, clip_frac, approx_kl = policy_loss(
-                    logprobs, rollout.logprobs[idx], advantages[idx], mask[idx], cfg.clip_range
-                )
-                vf_loss, vf_clip = value_loss(
-                    values, rollout.values[idx], returns[idx], mask[idx], cfg.clip_range_value
-                )
-                loss = pg_loss + cfg.vf_coef * vf_loss
-                if cfg.ent_coef:
-                    loss = loss - cfg.ent_coef * entropy_from_logits(logits, mask[idx])
-                self.optimizer.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(self.params, cfg.max_grad_norm)
-                self.optimizer.step()
-                for key, value in zip(logs, (pg_loss, vf_loss, clip_frac, vf_clip, approx_kl)):
-                    logs[key].append(float(value.detach()))
-        # per response, summed over its tokens: what the controller targets
-        mean_kl = float(kl.sum(1).mean())
-        beta = self.kl_ctl.value
-        self.kl_ctl.update(mean_kl, len(rollout.prompts))
-        return {
-            "reward": float(rollout.scores.mean()),
-            "kl": mean_kl,
-            "kl_k3": float((kl_k3(rollout.logprobs, rollout.ref_logprobs) * mask).sum(1).mean()),
-            "beta": beta,
-            "entropy": rollout.entropy,
-            "length": float(mask.sum(1).mean()),
-            **{k: sum(v) / len(v) for k, v in logs.items()},
-        }
-
-    def step(self, prompts: Sequence[str]) -> dict[str, float]:
-        """Return the statistics of one PPO step (rollout, then learn) on a batch of prompts;
-        appends them to history."""
-        if len(prompts) != self.config.batch_size:
-            raise CourseError(
-                f"A PPO step takes batch_size={self.config.batch_size} prompts; got {len(prompts)}."
-            )
-        rollout, seconds = self.rollout(prompts)
-        start = time.perf_counter()
-        stats = self.learn(rollout)
-        stats.update(seconds, optimize_s=time.perf_counter() - start)
-        self.history.append(stats)
-        return stats
-
-    def train(self, prompts: Sequence[str], steps: int, name: str = "PPO") -> RunResult:
-        """Return the RunResult of `steps` PPO steps over `prompts` (reshuffled each pass), with a
-        progress bar."""
-        n = self.config.batch_size
-        if len(prompts) < n:
-            raise CourseError(
-                f"PPO needs at least batch_size={n} prompts; got {len(prompts)}. Pass more, or "
-                "lower batch_size."
-            )
-        torch.manual_seed(self.seed)  # the sampling of the rollouts
-        device = "cuda" if self.model.lm.device.type == "cuda" else "cpu"
-        order: list[int] = []
-        bar = tqdm(range(steps), desc=name, leave=True)
-        with PeakMemory(device) as mem:
-            start = time.perf_counter()
-            for _ in bar:
-                if len(order) < n:
-                    order += torch.randperm(len(prompts), generator=self.generator).tolist()
-                batch, order = [prompts[i] for i in order[:n]], order[n:]
-                stats = self.step(batch)
-                bar.set_postfix(reward=f"{stats['reward']:.2f}", kl=f"{stats['kl']:.2f}")
-            seconds = time.perf_counter() - start
-        release_memory()
-        new = self.history[-steps:]
-        return RunResult(
-            name=name,
-            trainable=count_parameters(self.model, trainable_only=True),
-            total=count_parameters(self.model),
-            seconds=seconds,
-            tokens=int(sum(h["length"] for h in new) * n),
-            peak_mb=mem.peak_mb,
-            state_mb=state_mb(self.model, self.optimizer),
-            losses=[h["policy_loss"] + self.config.vf_coef * h["value_loss"] for h in new],
-            logs=new,
-        )
+    return x[:, prompt_len - 1 : -1]

@@ -20,7 +20,6 @@ import torch
 
 from .errors import CourseError
 
-MODES = ("bf16", "fp16", "fp32")
 ALIASES = {
     "bf16": "bf16",
     "bfloat16": "bf16",

@@ -14,7 +14,7 @@ from transformers import (
 )
 
 from .errors import CourseError
-from .models import resolve
+from .models import ensure_pad_token, resolve
 from .prompting import LABEL_WORDS, TEMPLATES, Template, label_token_ids
 
 # label -> the word the LM should predict for it (PET)
@@ -127,8 +127,7 @@ def load_classifier(
     name, source = model_name_or_path, resolve(model_name_or_path)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
-        if tokenizer.pad_token is None:
-            tokenizer.pad_token = tokenizer.eos_token
+        ensure_pad_token(tokenizer)
         classifier = AutoModelForSequenceClassification.from_pretrained(
             source,
             num_labels=n_labels,

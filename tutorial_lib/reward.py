@@ -10,29 +10,32 @@ one: loss = -log sigmoid(r_chosen - r_rejected).
 from __future__ import annotations
 
 import math
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import datasets
 import pandas as pd
 import torch
 import torch.nn.functional as F
 from datasets import Dataset
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
-from transformers.trainer_callback import PrinterCallback
 from trl import RewardConfig, RewardTrainer
 
 from .data import load_data
 from .errors import CourseError
 from .generation import generate
-from .memory import release_memory
-from .models import cache_dir, count_parameters, is_checkpoint
+from .models import cache_dir, is_checkpoint, save_pretrained_atomic
 from .plan_report import measured_minutes
 from .plans import LessonPlan, lesson_plan
 from .pvp import load_classifier
-from .training import RunResult, TrainConfig, conversation, run_trainer, save_atomic, trainer_args
+from .sft_data import conversation
+from .training import (
+    RunResult,
+    TrainConfig,
+    build_trainer,
+    run_training,
+    trainer_args,
+)
 
 PREFERENCE_COLUMNS = ("prompt", "chosen", "rejected")
 
@@ -202,33 +205,14 @@ def make_reward_trainer(
         raise CourseError(
             "A reward model has one output; load it with load_reward_model() (num_labels=1)."
         )
-    if count_parameters(model, trainable_only=True) == 0:
-        raise CourseError(
-            "The model has no trainable parameters; unfreeze some, or wrap it with a peft config, "
-            "before training."
-        )
-    data = preference_dataset(rows)
-    datasets.disable_progress_bars()  # tokenising a few hundred pairs takes a blink
-    try:
-        args = reward_config(cfg, output_dir, center_rewards)
-        trainer = RewardTrainer(
-            model=model, args=args, train_dataset=data, processing_class=tokenizer
-        )
-    finally:
-        datasets.enable_progress_bars()
-    kept = len(trainer.train_dataset)
-    if kept < len(data):
-        print(
-            f"RewardTrainer dropped {len(data) - kept} of {len(data)} pairs longer than "
-            f"max_seq_len={cfg.max_seq_len} tokens."
-        )
-    if kept == 0:
-        raise CourseError(
-            f"Every pair is longer than max_seq_len={cfg.max_seq_len} tokens; raise "
-            "TrainConfig.max_seq_len."
-        )
-    trainer.remove_callback(PrinterCallback)  # it would print every step's log dict
-    return trainer
+    return build_trainer(
+        RewardTrainer,
+        model,
+        drops=f"longer than max_seq_len={cfg.max_seq_len} tokens",
+        args=reward_config(cfg, output_dir, center_rewards),
+        train_dataset=preference_dataset(rows),
+        processing_class=tokenizer,
+    )
 
 
 def train_reward_model(
@@ -241,12 +225,11 @@ def train_reward_model(
 ) -> RunResult:
     """Return the RunResult of training the reward model in place on preference `rows` with the
     budget `cfg`."""
-    torch.manual_seed(cfg.seed)
-    with tempfile.TemporaryDirectory(prefix="course-rm-") as tmp:
-        trainer = make_reward_trainer(model, tokenizer, rows, cfg, tmp, center_rewards)
-        result = run_trainer(trainer, model, name, cfg.device)
-    release_memory()
-    return result
+
+    def make(out: str) -> RewardTrainer:
+        return make_reward_trainer(model, tokenizer, rows, cfg, out, center_rewards)
+
+    return run_training(make, model, cfg, name)
 
 
 def reward_train_config(plan: LessonPlan) -> TrainConfig:
@@ -287,11 +270,7 @@ def save_reward_model(
 ) -> Path:
     """Return `folder` after saving the reward model and its tokenizer into it atomically
     (safetensors)."""
-    return save_atomic(
-        model,
-        folder,
-        save=lambda path: (model.save_pretrained(path), tokenizer.save_pretrained(path)),
-    )
+    return save_pretrained_atomic(folder, model, tokenizer)
 
 
 # --- best-of-n ------------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tutorial_lib.distributed import error_tail
+from tutorial_lib.distributed.launch import launch_command, main, read_ds_config, run_sft_launch
+from tutorial_lib.distributed.torchrun import error_tail
 from tutorial_lib.errors import CourseError
-from tutorial_lib.sft_launch import launch_command, main, read_ds_config, run_sft_launch
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 STAGES = {"zero1.json": 1, "zero2.json": 2, "zero3.json": 3, "zero3_offload.json": 3}
@@ -55,7 +55,7 @@ def test_readme_lists_every_config():
 
 
 def test_single_node_commands():
-    script = ["-m", "tutorial_lib.sft_launch", "--deepspeed", Z2, "--profile", "quick"]
+    script = ["-m", "tutorial_lib.distributed.launch", "--deepspeed", Z2, "--profile", "quick"]
     assert launch_command(Z2, 4, args=["--profile", "quick"]) == [
         "torchrun",
         "--nproc_per_node",
@@ -117,7 +117,7 @@ def test_multi_node_commands_have_node_count_and_rendezvous():
     )
     assert acc[acc.index("--main_process_port") + 1] == "29500"
     for cmd in (torchrun, ds, acc):
-        assert cmd[-3:] == ["tutorial_lib.sft_launch", "--deepspeed", Z2]
+        assert cmd[-3:] == ["tutorial_lib.distributed.launch", "--deepspeed", Z2]
 
 
 def test_bad_input_names_the_problem_and_the_fix(tmp_path, monkeypatch):

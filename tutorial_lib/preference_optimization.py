@@ -2,73 +2,37 @@
 (GRPOTrainer).
 
 DPO trains the policy directly on preference pairs: loss = -log sigmoid(beta * [(log pi(chosen) -
-log ref(chosen))
-- (log pi(rejected) - log ref(rejected))]), with log-probs summed over the completion tokens; no
-  reward model, no
-sampling. GRPO samples `num_generations` completions per prompt, scores them with reward functions
-and uses each
-completion's reward relative to its own group as the advantage; no value model. Lesson 07 sets both
-beside the
-course's own PPO (tutorial_lib.rlhf).
+log ref(chosen)) - (log pi(rejected) - log ref(rejected))]), with log-probs summed over the
+completion tokens; no reward model, no sampling. GRPO samples `num_generations` completions per
+prompt, scores them with reward functions and uses each completion's reward relative to its own
+group as the advantage; no value model. Lesson 07 sets both beside the course's own PPO
+(tutorial_lib.ppo and tutorial_lib.ppo_trainer).
 """
 
 from __future__ import annotations
 
 import copy
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import datasets
 import torch
 import torch.nn.functional as F
 from datasets import Dataset
-from transformers import PreTrainedModel, PreTrainedTokenizerBase, Trainer
-from transformers.trainer_callback import PrinterCallback
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from trl import DPOConfig, DPOTrainer, GRPOConfig, GRPOTrainer
 
 from .errors import CourseError
-from .memory import release_memory
-from .models import count_parameters
 from .reward import preference_dataset, score
-from .rlhf import logprobs_from_logits
-from .training import RunResult, TrainConfig, run_trainer, trainer_args
+from .training import (
+    RunResult,
+    TrainConfig,
+    build_trainer,
+    run_training,
+    trainer_args,
+)
 
 # (prompts=..., completions=..., **kwargs) -> one reward per completion
 RewardFunc = Callable[..., list[float]]
-
-
-def _require_trainable(model: PreTrainedModel) -> None:
-    """Return None if the optimizer has something to update, or raise CourseError."""
-    if count_parameters(model, trainable_only=True) == 0:
-        raise CourseError(
-            "The model has no trainable parameters; unfreeze some, or wrap it with a peft config, "
-            "first."
-        )
-
-
-def _drop_reference_adapter(model: PreTrainedModel) -> bool:
-    """Return True after deleting trl's frozen "ref" adapter from a peft model (save_pretrained
-    would save it too)."""
-    if "ref" not in getattr(model, "peft_config", {}):
-        return False
-    model.delete_adapter("ref")
-    return True
-
-
-def _train(
-    make: Callable[[str], Trainer], model: PreTrainedModel, cfg: TrainConfig, name: str
-) -> RunResult:
-    """Return the RunResult of the trainer make(output_dir) builds, trl's "ref" adapter (if it added
-    one) removed after."""
-    had_ref_adapter = "ref" in getattr(model, "peft_config", {})
-    torch.manual_seed(cfg.seed)
-    with tempfile.TemporaryDirectory(prefix="course-") as tmp:
-        result = run_trainer(make(tmp), model, name, cfg.device)
-    if not had_ref_adapter and _drop_reference_adapter(model):
-        result.total = count_parameters(model)
-    release_memory()
-    return result
 
 
 # --- DPO ------------------------------------------------------------------------------------------
@@ -85,21 +49,6 @@ def dpo_loss(
     pairs."""
     margin = (policy_chosen_logps - ref_chosen_logps) - (policy_rejected_logps - ref_rejected_logps)
     return -F.logsigmoid(beta * margin).mean()
-
-
-def completion_logps(model: PreTrainedModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Return each row's log-prob of its completion tokens, summed: (2 * pairs,), the chosen rows
-    first, then rejected.
-
-    `batch` is a DPOTrainer batch (input_ids, attention_mask, completion_mask), e.g. from
-    trainer.data_collator.
-    """
-    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits[
-        :, :-1
-    ]
-    # token t+1 predicted at position t
-    logps = logprobs_from_logits(logits, batch["input_ids"][:, 1:])
-    return (logps * batch["completion_mask"][:, 1:]).sum(1)
 
 
 def dpo_config(cfg: TrainConfig, output_dir: str, beta: float) -> DPOConfig:
@@ -129,7 +78,6 @@ def make_dpo_trainer(
 ) -> DPOTrainer:
     """Return a DPOTrainer for `model` on preference `rows` ({prompt, chosen, rejected}); see
     train_dpo."""
-    _require_trainable(model)
     if ref_model is model:
         raise CourseError(
             "The reference must be a separate, frozen model; pass ref_model=None to get a copy."
@@ -138,28 +86,15 @@ def make_dpo_trainer(
         # trl would reload the reference from model.config._name_or_path: the checkpoint on disk,
         # not these weights
         ref_model = copy.deepcopy(model).requires_grad_(False).eval()
-    data = preference_dataset(rows)
-    datasets.disable_progress_bars()  # tokenising a few hundred pairs takes a blink
-    try:
-        args = dpo_config(cfg, output_dir, beta)
-        trainer = DPOTrainer(
-            model, ref_model, args=args, train_dataset=data, processing_class=tokenizer
-        )
-    finally:
-        datasets.enable_progress_bars()
-    kept = len(trainer.train_dataset)
-    if kept == 0:
-        raise CourseError(
-            f"Every prompt fills max_seq_len={cfg.max_seq_len} tokens; raise "
-            "TrainConfig.max_seq_len."
-        )
-    if dropped := len(data) - kept:
-        print(
-            f"DPOTrainer dropped {dropped} of {len(data)} pairs whose prompt fills "
-            f"max_seq_len={cfg.max_seq_len}."
-        )
-    trainer.remove_callback(PrinterCallback)  # it would print every step's log dict
-    return trainer
+    return build_trainer(
+        DPOTrainer,
+        model,
+        drops=f"whose prompt fills max_seq_len={cfg.max_seq_len}",
+        ref_model=ref_model,
+        args=dpo_config(cfg, output_dir, beta),
+        train_dataset=preference_dataset(rows),
+        processing_class=tokenizer,
+    )
 
 
 def train_dpo(
@@ -180,7 +115,7 @@ def train_dpo(
     model.config._name_or_path from disk (missing weights fine-tuned in memory, and failing for a
     model built in memory), so a frozen deepcopy is passed instead: two models in memory.
     """
-    return _train(
+    return run_training(
         lambda out: make_dpo_trainer(model, tokenizer, rows, cfg, out, beta, ref_model),
         model,
         cfg,
@@ -308,26 +243,23 @@ def make_grpo_trainer(
 ) -> GRPOTrainer:
     """Return a GRPOTrainer for `model` on `prompts`, rewarded by the sum of `reward_funcs`; see
     train_grpo."""
-    _require_trainable(model)
     saved = getattr(model.config, "_name_or_path", "")
     if beta > 0 and not hasattr(model, "peft_config") and not (saved and Path(saved).is_dir()):
         raise CourseError(
             "With beta > 0, trl reloads the reference of a full model from "
-            "model.config._name_or_path, which is no "
-            "saved checkpoint here. Save the model and load it back, wrap it with a peft config, "
-            "or use beta=0."
+            "model.config._name_or_path, which is no saved checkpoint here. Save the model and "
+            "load it back, wrap it with a peft config, or use beta=0."
         )
     funcs = list(reward_funcs) if isinstance(reward_funcs, Sequence) else [reward_funcs]
     args = grpo_config(cfg, output_dir, num_generations, max_completion_length, beta)
-    trainer = GRPOTrainer(
-        model=model,
+    return build_trainer(
+        GRPOTrainer,
+        model,
         reward_funcs=funcs,
         args=args,
         train_dataset=grpo_dataset(prompts),
         processing_class=tokenizer,
     )
-    trainer.remove_callback(PrinterCallback)  # it would print every step's log dict
-    return trainer
 
 
 def train_grpo(
@@ -363,4 +295,4 @@ def train_grpo(
             beta,
         )
 
-    return _train(make, model, cfg, name)
+    return run_training(make, model, cfg, name)

@@ -1,8 +1,7 @@
-"""Run DeepSpeed ZeRO for real on CPU and measure the model-state bytes each rank holds; torchrun
-runs this file.
+"""The ZeRO probe: DeepSpeed ZeRO run for real on CPU, each rank's model-state bytes measured.
 
-    python -m torch.distributed.run --nproc_per_node 2 -m tutorial_lib.zero_probe --stage 2 --out
-    zero2.json
+    python -m torch.distributed.run --nproc_per_node 2 -m tutorial_lib.distributed.probe
+        --stage 2 --out zero2.json
 
 Each rank trains a random tiny Llama (tiny_model, 2 layers, hidden 64, embeddings untied so that
 every weight belongs to one module) for a few fp32 (or --bf16) steps under the gloo backend, then
@@ -11,7 +10,7 @@ counts the bytes of the tensors it holds: parameters (stage 3: only its ds_tenso
 weights, and Adam's exp_avg and exp_avg_sq. It also counts, during the last step, the elements every
 collective moves (all-reduce, reduce, reduce-scatter, all-gather, broadcast) by wrapping the methods
 of deepspeed.comm's backend, which all of DeepSpeed's communication goes through. Rank r writes FILE
-with ".rank{r}" before its suffix; distributed.run_zero_probe() launches this and reads them back.
+with ".rank{r}" before its suffix; run_zero_probe() below launches this and reads them back.
 """
 
 from __future__ import annotations
@@ -19,10 +18,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import torch
 
+from ..errors import CourseError
+from .torchrun import CPU_ENV, error_tail, torchrun
+from .zero import check_setup
+
+MODULE = "tutorial_lib.distributed.probe"
 STEPS = 2  # full training steps before measuring
 BATCH, SEQ = 2, 16
 
@@ -202,7 +207,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import deepspeed
 
-    from .models import count_parameters, tiny_model
+    from ..models import count_parameters, tiny_model
 
     deepspeed.init_distributed(dist_backend="gloo")
     calls = _count_collectives(deepspeed.comm.comm.cdb)
@@ -253,6 +258,55 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out)
     out.with_name(f"{out.stem}.rank{rank}{out.suffix}").write_text(json.dumps(result, indent=1))
     torch.distributed.barrier()
+
+
+# --- launching it and reading the ranks' results ------------------------------------------------
+
+
+def run_zero_probe(
+    stage: int,
+    nproc: int = 2,
+    timeout: float = 600,
+    bf16: bool = False,
+    zero_options: dict | None = None,
+) -> list[dict]:
+    """Train a tiny Llama under DeepSpeed ZeRO `stage` on CPU as `nproc` processes and return each
+    rank's measured bytes.
+
+    Launches `python -m torch.distributed.run --nproc_per_node nproc -m
+    tutorial_lib.distributed.probe` (gloo backend, fp32, torch AdamW; see main() above) and returns
+    one dict per rank, rank order, with n_params, world_size, param_bytes, grad_bytes,
+    grad_peak_bytes, master_bytes, adam_bytes, optimizer_bytes (master + adam) and collectives (the
+    (op, elements) of every collective in the last step; see zero.communication_summary).
+    zero_options are extra "zero_optimization" keys, e.g. PAPER_COMM_OPTIONS[stage]. In fp32
+    DeepSpeed keeps 4 bytes of weight and 4 of gradient per parameter, Adam 8 (exp_avg,
+    exp_avg_sq) and ZeRO 1-3 a 4-byte fp32 master copy besides: compare with
+    model_state_bytes(n_params, stage, nproc, k=fp32_adam_k(stage), param_bytes=4, grad_bytes=4).
+    With bf16=True the weights and gradients are bf16 and the bytes are the paper's:
+    model_state_bytes(n_params, stage, nproc) with its defaults 2, 2 and K = 12 (stage 0 too: it
+    keeps fp32 master weights). fp16 does not run on DeepSpeed's CPU accelerator. The first run on
+    a machine also compiles DeepSpeed's shared-memory comm op (about a minute; cached in
+    ~/.cache/torch_extensions after).
+    """
+    check_setup(1, nproc, stage)
+    env = {"DS_ACCELERATOR": "cpu", **os.environ, **CPU_ENV, "HF_HUB_OFFLINE": "1"}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "zero.json"
+        args = ["--nproc_per_node", str(nproc), "-m", MODULE, "--stage", str(stage)]
+        args += ["--out", str(out), "--zero-options", json.dumps(zero_options or {})]
+        args += ["--bf16"] if bf16 else []
+        proc = torchrun(args, env, timeout, f"The ZeRO-{stage} job")
+        results = [json.loads(p.read_text()) for p in sorted(Path(tmp).glob("zero.rank*.json"))]
+    if proc.returncode != 0 or len(results) != nproc:
+        raise CourseError(
+            f"The ZeRO-{stage} job on {nproc} CPU processes failed (exit {proc.returncode}):\n"
+            f"{error_tail(proc.stdout + proc.stderr)}\n"
+            "Fix: `pip install deepspeed` into this environment, have a C++ compiler (DeepSpeed "
+            "builds its CPU comm op), and leave DS_ACCELERATOR unset or `cpu`."
+        )
+    for r in results:
+        r["collectives"] = [tuple(c) for c in r["collectives"]]
+    return sorted(results, key=lambda r: r["rank"])
 
 
 if __name__ == "__main__":

@@ -10,8 +10,11 @@ import torch
 from peft import get_peft_model
 from transformers import LlamaForCausalLM, LlamaForSequenceClassification
 
-from tutorial_lib.alignment import (
-    completion_logps,
+from tutorial_lib.errors import CourseError
+from tutorial_lib.models import count_parameters
+from tutorial_lib.peft_methods import lora_config
+from tutorial_lib.ppo import logprobs_from_logits
+from tutorial_lib.preference_optimization import (
     dpo_config,
     dpo_loss,
     group_advantages,
@@ -23,11 +26,16 @@ from tutorial_lib.alignment import (
     train_dpo,
     train_grpo,
 )
-from tutorial_lib.errors import CourseError
-from tutorial_lib.models import count_parameters
-from tutorial_lib.peft_methods import lora_config
 from tutorial_lib.reward import score
 from tutorial_lib.training import TrainConfig
+
+
+def completion_logps(model: LlamaForCausalLM, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Return each row's summed log-prob of its completion tokens: chosen rows, then rejected."""
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    logps = logprobs_from_logits(logits[:, :-1], batch["input_ids"][:, 1:])  # t+1 predicted at t
+    return (logps * batch["completion_mask"][:, 1:]).sum(1)
+
 
 ROWS = [  # easy pairs: a full polite sentence beats a curt fragment
     {

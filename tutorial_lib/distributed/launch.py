@@ -1,12 +1,11 @@
-"""Lesson 03's SFT under DeepSpeed ZeRO on several GPUs or nodes: config, load, trainer, train,
-save.
+"""Lesson 03's SFT under DeepSpeed ZeRO on several GPUs or nodes: config, load, train, save.
 
-    torchrun --nproc_per_node 2 -m tutorial_lib.sft_launch --deepspeed configs/zero2.json
-    --output-dir runs/sft_zero2
-    deepspeed --num_gpus 2 --module tutorial_lib.sft_launch --deepspeed configs/zero2.json
-    --output-dir runs/sft_zero2
-    accelerate launch --config_file configs/accelerate_zero2.yaml -m tutorial_lib.sft_launch
-    --output-dir runs/sft_zero2
+    torchrun --nproc_per_node 2 -m tutorial_lib.distributed.launch
+        --deepspeed configs/zero2.json --output-dir runs/sft_zero2
+    deepspeed --num_gpus 2 --module tutorial_lib.distributed.launch
+        --deepspeed configs/zero2.json --output-dir runs/sft_zero2
+    accelerate launch --config_file configs/accelerate_zero2.yaml
+        -m tutorial_lib.distributed.launch --output-dir runs/sft_zero2
 
 Every process runs this file. DeepSpeed shards the optimizer state (ZeRO-1), also the gradients
 (ZeRO-2), also the weights (ZeRO-3) over the processes; the training itself is
@@ -22,19 +21,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import CourseError
-from .report import project_root
+from ..errors import CourseError
+from ..report import project_root
+from .torchrun import CPU_ENV, error_tail, torchrun
 
 TINY = "tiny"  # --model value for the random 2-layer Llama (models.tiny_model) the tests train
 LAUNCHERS = ("torchrun", "deepspeed", "accelerate")
-MODULE = "tutorial_lib.sft_launch"
+MODULE = "tutorial_lib.distributed.launch"
 
 
 def config_path(path: str | Path) -> Path:
@@ -183,7 +181,7 @@ def load(name: str, args) -> tuple:
     (ZeRO-3 shards them)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from .models import resolve, tiny_model
+    from ..models import ensure_pad_token, resolve, tiny_model
 
     # rank 0 converts the bundled GGUF, once; the others wait
     with args.main_process_first(desc="resolve model"):
@@ -191,8 +189,7 @@ def load(name: str, args) -> tuple:
             return tiny_model()
         source = resolve(name)
     tokenizer = AutoTokenizer.from_pretrained(source)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
+    ensure_pad_token(tokenizer)
     # load_model() would also move the weights to one device; under ZeRO-3 from_pretrained
     # partitions them while loading
     return AutoModelForCausalLM.from_pretrained(source, use_safetensors=True), tokenizer
@@ -203,9 +200,11 @@ def main(argv: list[str] | None = None) -> dict | None:
     summary; None elsewhere."""
     import deepspeed
 
-    from .data import load_data
-    from .plans import lesson_plan
-    from .training import TrainConfig, make_trainer, save_atomic, sft_config, summary_dataset
+    from ..data import load_data
+    from ..models import save_atomic_folder
+    from ..plans import lesson_plan
+    from ..sft_data import summary_dataset
+    from ..training import TrainConfig, make_trainer, sft_config
 
     opts = parse_args(argv)
     read_ds_config(opts.deepspeed)
@@ -238,7 +237,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         seconds = time.perf_counter() - start
         # every rank calls save_model: under ZeRO-3 it gathers the shards; only rank 0 writes
         if args.should_save:
-            save_atomic(model, opts.output_dir, save=lambda path: trainer.save_model(str(path)))
+            save_atomic_folder(Path(opts.output_dir), lambda path: trainer.save_model(str(path)))
         else:
             trainer.save_model(tmp)
     engine = trainer.model_wrapped  # DeepSpeed's engine around the model
@@ -289,8 +288,6 @@ def run_sft_launch(
     """
     import torch
 
-    from .distributed import _free_port, error_tail
-
     output_dir = output_dir or project_root() / "runs" / f"sft_{Path(config).stem}"
     args = [
         "--profile",
@@ -303,26 +300,11 @@ def run_sft_launch(
         str(output_dir),
     ]
     args += ["--dry-run"] if dry_run else []
-    torchrun = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--master_addr",
-        "127.0.0.1",
-        "--master_port",
-        str(_free_port()),
-    ]
-    cmd = torchrun + launch_command(config, nproc, args=args)[1:]
+    cmd = launch_command(config, nproc, args=args)[1:]  # torchrun's arguments
     env = dict(os.environ)
     if not torch.cuda.is_available():
-        env = {"DS_ACCELERATOR": "cpu", **env, "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}
-    try:
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        raise CourseError(
-            f"The DeepSpeed SFT run ({config}) ran past {timeout} s; pass a larger timeout= or "
-            "check for a hung rank."
-        ) from e
+        env = {"DS_ACCELERATOR": "cpu", **env, **CPU_ENV}
+    proc = torchrun(cmd, env, timeout, f"The DeepSpeed SFT run ({config})")
     summary = _summary(proc.stdout)
     if proc.returncode != 0 or summary is None:
         raise CourseError(

@@ -12,15 +12,7 @@ counted here.
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
-
-from .errors import CourseError
+from ..errors import CourseError
 
 ADAM_K = 12  # bytes of optimizer state per parameter: fp32 master weight + momentum + variance
 # the paper's GB is decimal: 7.5e9 params x 16 bytes = 120 GB exactly (it would be 111.8 GiB)
@@ -43,8 +35,9 @@ PAPER_COMM_OPTIONS = {
 }
 
 
-def _check(n_params: float, n_gpus: int, stage: int | None = None) -> None:
-    """Raise CourseError if the parameter count, GPU count or stage is not one ZeRO can have."""
+def check_setup(n_params: float, n_gpus: int, stage: int | None = None) -> None:
+    """Return None, or raise CourseError if the parameter count, GPU count or stage is not one
+    ZeRO can have."""
     if n_params < 0:
         raise CourseError(
             f"n_params is {n_params}; a model has zero or more parameters, pass its parameter "
@@ -74,7 +67,7 @@ def model_state_bytes(
     stage 0: (2 + 2 + K)Φ;  stage 1: 2Φ + 2Φ + KΦ/N;  stage 2: 2Φ + (2 + K)Φ/N;  stage 3: (2 + 2 +
     K)Φ/N.
     """
-    _check(n_params, n_gpus, stage)
+    check_setup(n_params, n_gpus, stage)
     if min(k, param_bytes, grad_bytes) < 0:
         raise CourseError(
             f"Bytes per parameter must be >= 0; got k={k}, param_bytes={param_bytes}, "
@@ -120,7 +113,7 @@ def communication_volume(n_params: float, stage: int) -> float:
     twice (forward and backward) and reduce-scatters the gradients once: 3Φ, 1.5x. A ring moves
     (N-1)/N of Φ per collective; the paper rounds it to Φ. Pass n_params=1 for the multiplier of Φ.
     """
-    _check(n_params, 1, stage)
+    check_setup(n_params, 1, stage)
     return (3.0 if stage == 3 else 2.0) * n_params
 
 
@@ -170,7 +163,7 @@ def deepspeed_estimates(
     gathered fp16 weights and gradients of the largest layer. The factor b = 1.5 only pads the CPU
     figures.
     """
-    _check(n_params, n_gpus_per_node)
+    check_setup(n_params, n_gpus_per_node)
     if (
         int(n_nodes) != n_nodes
         or n_nodes < 1
@@ -216,102 +209,6 @@ def deepspeed_estimates(
     return {name: {"gpu_bytes": int(r[1]), "cpu_bytes": int(r[0])} for name, r in raw.items()}
 
 
-def _free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now, for torchrun's rendezvous."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def error_tail(output: str) -> str:
-    """Return the lines of a failed multi-process run that name the failing rank's own error, else
-    its last 25 lines."""
-    lines = output.splitlines()
-    errors = [
-        i
-        for i, line in enumerate(lines)
-        if ("Error: " in line or "Exception: " in line) and "ChildFailed" not in line
-    ]
-    return "\n".join(lines[max(0, errors[0] - 6) : errors[0] + 1] if errors else lines[-25:])
-
-
-def run_zero_probe(
-    stage: int,
-    nproc: int = 2,
-    timeout: float = 600,
-    bf16: bool = False,
-    zero_options: dict | None = None,
-) -> list[dict]:
-    """Train a tiny Llama under DeepSpeed ZeRO `stage` on CPU as `nproc` processes and return each
-    rank's measured bytes.
-
-    Launches `python -m torch.distributed.run --nproc_per_node nproc -m tutorial_lib.zero_probe`
-    (gloo backend, fp32, torch AdamW; see zero_probe.py) and returns one dict per rank, rank order,
-    with n_params, world_size, param_bytes, grad_bytes, grad_peak_bytes, master_bytes, adam_bytes,
-    optimizer_bytes (master + adam) and collectives (the (op, elements) of every collective in the
-    last step; see communication_summary). zero_options are extra "zero_optimization" keys, e.g.
-    PAPER_COMM_OPTIONS[stage]. In fp32 DeepSpeed keeps 4 bytes of weight and 4 of gradient per
-    parameter, Adam 8 (exp_avg, exp_avg_sq) and ZeRO 1-3 a 4-byte fp32 master copy besides: compare
-    with model_state_bytes(n_params, stage, nproc, k=fp32_adam_k(stage), param_bytes=4,
-    grad_bytes=4). With bf16=True the weights and gradients are bf16 and the bytes are the paper's:
-    model_state_bytes(n_params, stage, nproc) with its defaults 2, 2 and K = 12 (stage 0 too: it
-    keeps fp32 master weights). fp16 does not run on DeepSpeed's CPU accelerator. The first run on a
-    machine also compiles DeepSpeed's shared-memory comm op (about a minute; cached in
-    ~/.cache/torch_extensions after).
-    """
-    _check(1, nproc, stage)
-    env = {
-        "DS_ACCELERATOR": "cpu",
-        **os.environ,
-        "CUDA_VISIBLE_DEVICES": "",
-        "OMP_NUM_THREADS": "1",
-        "HF_HUB_OFFLINE": "1",
-    }
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "zero.json"
-        cmd = [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--nproc_per_node",
-            str(nproc),
-            "--master_addr",
-            "127.0.0.1",
-        ]
-        cmd += [
-            "--master_port",
-            str(_free_port()),
-            "-m",
-            "tutorial_lib.zero_probe",
-            "--stage",
-            str(stage),
-            "--out",
-            str(out),
-        ]
-        cmd += ["--bf16"] if bf16 else []
-        cmd += ["--zero-options", json.dumps(zero_options or {})]
-        try:
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired as e:
-            raise CourseError(
-                f"The ZeRO-{stage} job ran past {timeout} s; pass a larger timeout= or check for a "
-                "hung rank."
-            ) from e
-        results = [json.loads(p.read_text()) for p in sorted(Path(tmp).glob("zero.rank*.json"))]
-    if proc.returncode != 0 or len(results) != nproc:
-        tail = error_tail(proc.stdout + proc.stderr)
-        raise CourseError(
-            f"The ZeRO-{stage} job on {nproc} CPU processes failed (exit "
-            f"{proc.returncode}):\n{tail}\n"
-            "Fix: `pip install deepspeed` into this environment, have a C++ compiler (DeepSpeed "
-            "builds its CPU comm op), "
-            "and leave DS_ACCELERATOR unset or `cpu`."
-        )
-    for r in results:
-        r["collectives"] = [tuple(c) for c in r["collectives"]]
-    return sorted(results, key=lambda r: r["rank"])
-
-
 def fp32_adam_k(stage: int) -> int:
     """Return K, the optimizer-state bytes per parameter, for fp32 training with Adam under
     DeepSpeed at this stage.
@@ -320,7 +217,7 @@ def fp32_adam_k(stage: int) -> int:
     = 8); ZeRO 1-3 clone an fp32 master partition beside the weights even when they are already fp32
     (K = 12, as in mixed precision).
     """
-    _check(1, 1, stage)
+    check_setup(1, 1, stage)
     return 8 if stage == 0 else 12
 
 

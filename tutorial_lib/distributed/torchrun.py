@@ -1,0 +1,46 @@
+"""Running a module as several local processes under torchrun, and reading why a run failed."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+from ..errors import CourseError
+
+# what a process needs to train on the CPU: DeepSpeed's CPU accelerator (gloo), no GPU, one thread
+CPU_ENV = {"CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now, for torchrun's rendezvous."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def error_tail(output: str) -> str:
+    """Return the lines of a failed multi-process run that name the failing rank's own error, else
+    its last 25 lines."""
+    lines = output.splitlines()
+    errors = [
+        i
+        for i, line in enumerate(lines)
+        if ("Error: " in line or "Exception: " in line) and "ChildFailed" not in line
+    ]
+    return "\n".join(lines[max(0, errors[0] - 6) : errors[0] + 1] if errors else lines[-25:])
+
+
+def torchrun(
+    args: list[str], env: dict[str, str], timeout: float, what: str
+) -> subprocess.CompletedProcess:
+    """Return the finished `python -m torch.distributed.run ARGS` on 127.0.0.1 (output captured);
+    CourseError naming `what` if it runs past `timeout` seconds."""
+    rendezvous = ["--master_addr", "127.0.0.1", "--master_port", str(free_port())]
+    cmd = [sys.executable, "-m", "torch.distributed.run", *rendezvous, *args]
+    try:
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        raise CourseError(
+            f"{what} ran past {timeout} s; pass a larger timeout= or check for a hung rank."
+        ) from e
