@@ -22,7 +22,7 @@ WHEELHOUSE ?=
 WHEELHOUSE_OUT := $(or $(WHEELHOUSE),wheelhouse)
 PIP_FROM := $(if $(WHEELHOUSE),--no-index --find-links $(abspath $(WHEELHOUSE)))
 
-.PHONY: setup course test test-fast test-latest gpu-dryrun wheelhouse lab doctor grade clean
+.PHONY: setup course test test-fast test-latest gpu-dryrun wheelhouse pair lab doctor grade clean
 
 setup: $(STAMP)
 
@@ -81,6 +81,11 @@ wheelhouse:
 			-w $(WHEELHOUSE_OUT) "$$sdist" && rm "$$sdist" || exit 1; done
 	@echo "$$(ls $(WHEELHOUSE_OUT) | wc -l) wheels, $$(du -sh $(WHEELHOUSE_OUT) | cut -f1), in $(WHEELHOUSE_OUT)/:" \
 		"copy it with the course folder, then make setup WHEELHOUSE=$(WHEELHOUSE_OUT)"
+
+# After editing a notebook: write its jupytext pair, notebooks/NN_topic.py (the same cells as text).
+# After editing a pair: `$(VENV)/bin/jupytext --update --to ipynb notebooks/NN_topic.py` (keeps outputs).
+pair: setup
+	$(VENV)/bin/jupytext --quiet --to py:percent notebooks/*.ipynb
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks
