@@ -1,13 +1,28 @@
 """Skip-ahead checkpoints: a run's trained tensors and record, saved, checked and loaded."""
 
+import copy
+from dataclasses import asdict, replace
+
 import pytest
 import torch
 from peft import get_peft_model
 
-from tutorial_lib.checkpoints import load_run, run_dir, save_run, trained_tensors
+from tutorial_lib.checkpoints import (
+    SkipAhead,
+    lesson_cache,
+    load_run,
+    run_dir,
+    save_run,
+    trained_tensors,
+)
 from tutorial_lib.errors import CourseError
 from tutorial_lib.models import tiny_model
 from tutorial_lib.peft_methods import lora_config
+from tutorial_lib.plans import lesson_plan
+from tutorial_lib.ppo import PPOConfig
+from tutorial_lib.ppo_trainer import PPOTrainer
+from tutorial_lib.preference_optimization import train_dpo
+from tutorial_lib.training import TrainConfig
 
 SETTINGS = {"steps": 2, "lr": 1e-3, "model": "tiny"}
 RECORD = {"name": "LoRA r=8 (q, v)", "losses": [2.5, 2.25], "scores": {"rougeL": 0.25}}
@@ -26,7 +41,8 @@ def _lora(seed: int):
 
 def test_a_run_round_trips_only_its_trained_tensors(tmp_path):
     trained = _lora(seed=1)
-    folder = save_run(run_dir("quick", "04", RECORD["name"], tmp_path), trained, RECORD, SETTINGS)
+    folder = lesson_cache("quick", "04", root=tmp_path)
+    folder = save_run(run_dir(folder, RECORD["name"]), trained, RECORD, SETTINGS)
     assert folder == tmp_path / "quick" / "04" / "lora-r-8-q-v"
     fresh = _lora(seed=2)
     assert load_run(folder, fresh, SETTINGS) == RECORD
@@ -37,7 +53,7 @@ def test_a_run_round_trips_only_its_trained_tensors(tmp_path):
 
 
 def test_a_damaged_copy_other_settings_or_another_model_are_refused(tmp_path):
-    folder = save_run(run_dir("cpu", "04", "a", tmp_path), _lora(1), RECORD, SETTINGS)
+    folder = save_run(run_dir(tmp_path, "a"), _lora(1), RECORD, SETTINGS)
     with pytest.raises(CourseError, match="other settings .*steps"):
         load_run(folder, _lora(2), {**SETTINGS, "steps": 3})
     other, _ = tiny_model(seed=0)  # no adapters: the cached tensors do not fit it
@@ -52,7 +68,7 @@ def test_a_damaged_copy_other_settings_or_another_model_are_refused(tmp_path):
 
 
 def test_a_run_with_nan_is_not_cached_and_the_last_good_one_stays(tmp_path):
-    folder = run_dir("cpu", "04", "a", tmp_path)
+    folder = run_dir(tmp_path, "a")
     save_run(folder, _lora(1), RECORD, SETTINGS)
     broken = _lora(3)
     with torch.no_grad():
@@ -60,3 +76,58 @@ def test_a_run_with_nan_is_not_cached_and_the_last_good_one_stays(tmp_path):
     with pytest.raises(CourseError, match="NaN"):
         save_run(folder, broken, {"name": "broken"}, SETTINGS)
     assert load_run(folder, _lora(2), SETTINGS) == RECORD
+
+
+PAIRS = [
+    {"prompt": "Say hello.", "chosen": "Hello! Nice to meet you.", "rejected": "meh"},
+    {"prompt": "Name a colour.", "chosen": "Blue is a lovely colour.", "rejected": "no"},
+]
+
+
+def test_a_lessons_plan_says_whether_its_runs_train_save_or_load():
+    plan = lesson_plan("04", "quick", use_cached=True, verbose=False)
+    assert plan.skip_ahead == SkipAhead("load", str(lesson_cache("quick", "04")))
+    assert TrainConfig.from_profile(plan).skip_ahead == plan.skip_ahead
+    assert lesson_plan("04", "quick", verbose=False).skip_ahead.mode == "train"
+    assert lesson_plan("04", "quick", save_cache=True, verbose=False).skip_ahead.mode == "save"
+    with pytest.raises(CourseError, match="choose one"):
+        lesson_plan("04", "quick", use_cached=True, save_cache=True, verbose=False)
+
+
+def test_a_trainer_run_is_cached_then_loaded_instead_of_trained(tmp_path):
+    model, tok = tiny_model(seed=0)
+    cfg = TrainConfig(steps=2, batch_size=2, lr=1e-3, max_seq_len=64)
+    save = SkipAhead("save", str(tmp_path))
+    trained = get_peft_model(copy.deepcopy(model), lora_config(r=4))
+    result = train_dpo(trained, tok, PAIRS, replace(cfg, skip_ahead=save), name="DPO")
+    fresh = get_peft_model(copy.deepcopy(model), lora_config(r=4))
+    loaded = train_dpo(fresh, tok, PAIRS, replace(cfg, skip_ahead=SkipAhead("load", str(tmp_path))),
+                       name="DPO")
+    assert asdict(loaded) == asdict(result)  # the run's record: losses, logs, sizes, time
+    for key, tensor in trained_tensors(trained).items():
+        assert torch.equal(dict(fresh.named_parameters())[key], tensor)
+    with pytest.raises(CourseError, match="other settings .*lr"):
+        train_dpo(get_peft_model(copy.deepcopy(model), lora_config(r=4)), tok, PAIRS,
+                  replace(cfg, lr=1e-4, skip_ahead=SkipAhead("load", str(tmp_path))), name="DPO")
+
+
+def _zero_reward(prompts, completions, **kwargs) -> list[float]:
+    return [0.0] * len(completions)
+
+
+def test_a_ppo_run_is_cached_then_loaded_with_its_history(tmp_path):
+    config = PPOConfig(batch_size=2, minibatch_size=2, ppo_epochs=1, max_new_tokens=4, lr=1e-3)
+    prompts = ["Say hello.", "Name a colour."]
+
+    def trainer(mode: str) -> PPOTrainer:
+        model, tok = tiny_model(seed=1)
+        return PPOTrainer(model, tok, _zero_reward, config, ref_model=copy.deepcopy(model),
+                          skip_ahead=SkipAhead(mode, str(tmp_path)))
+
+    saved = trainer("save")
+    result = saved.train(prompts, steps=1)
+    loader = trainer("load")
+    assert asdict(loader.train(prompts, steps=1)) == asdict(result)
+    assert loader.history == saved.history
+    for key, tensor in trained_tensors(saved.model).items():
+        assert torch.equal(dict(loader.model.named_parameters())[key], tensor)

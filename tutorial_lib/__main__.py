@@ -1,4 +1,4 @@
-"""Command line: `python -m tutorial_lib doctor | plan | run | report | grade NN | instructor`."""
+"""Command line: `python -m tutorial_lib doctor|plan|run|report|grade|cache|instructor`."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     grd.add_argument("lesson", help="the lesson: 4, 04 or 04_lora_and_qlora")
     grd.add_argument("--solutions", action="store_true", help="grade solutions/, not exercises/")
     grd.add_argument("--file", help="grade this file instead of exercises/NN_topic.py")
+    cache = sub.add_parser("cache", help="train lessons 03-07 once, caching each run (skip-ahead)")
+    cache.add_argument("notebooks", nargs="*", help="lessons to cache (default: 03 04 05 06 07)")
+    cache.add_argument("--profile", help="quick | cpu | gpu (default: $COURSE_PROFILE, else auto)")
+    cache.add_argument("--dry-run", action="store_true", help="the tiny model, one step (tests)")
     ins = sub.add_parser("instructor", help="rewrite the instructor guide's measured tables")
     ins.add_argument("--check", action="store_true", help="exit 1 if the guide is out of date")
     args = parser.parse_args(argv)
@@ -56,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
 
             profile = get_profile(args.profile, need_device=False).name
             return 0 if print_plan(profile, args.lesson, args.source) else 1
+        if args.command == "cache":
+            from .runner import run_course
+
+            lessons = args.notebooks or ["03", "04", "05", "06", "07"]
+            run_course(lessons, args.profile, dry_run=args.dry_run, save_cache=True)
+            return 0
         if args.command == "instructor":
             from .instructor import update_guide
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,29 @@ CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"
 MODES = ("train", "save", "load")  # train as usual; train and save the result; load it instead
 
 
-def run_dir(profile: str, lesson: str, name: str, root: Path = CHECKPOINTS) -> Path:
-    """Return the folder of one cached run: checkpoints/<profile>/<lesson>/<run name as a slug>."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return root / profile / lesson / slug
+@dataclass(frozen=True)
+class SkipAhead:
+    """What a lesson's training runs do: train, train and cache the result, or load the cache."""
+
+    mode: str = "train"  # "train", "save" or "load" (MODES)
+    folder: str = ""  # the lesson's cache folder: checkpoints/<profile>/<lesson>
+
+    def run_dir(self, name: str) -> Path:
+        """Return the folder of the run called `name` in this lesson's cache."""
+        return run_dir(Path(self.folder), name)
+
+
+TRAIN = SkipAhead()  # the default: every run trains
+
+
+def lesson_cache(profile: str, lesson: str, root: Path = CHECKPOINTS) -> Path:
+    """Return a lesson's cache folder: checkpoints/<profile>/<lesson>."""
+    return root / profile / lesson
+
+
+def run_dir(folder: Path, name: str) -> Path:
+    """Return the folder of one cached run: the lesson's folder / the run's name as a slug."""
+    return folder / re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def trained_tensors(model: torch.nn.Module) -> dict[str, torch.Tensor]:

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import torch
 
+from .checkpoints import TRAIN, SkipAhead, lesson_cache
 from .data import hub_rows, local_rows
 from .errors import CourseError
 from .memory import MemoryEstimate, estimate_memory
@@ -61,6 +62,7 @@ class LessonPlan(Profile):
     sizes: SimpleNamespace = field(default_factory=SimpleNamespace)  # the lesson's own sizes
     data: tuple[DataUse, ...] = ()  # rows used of rows available, per split
     notices: tuple[str, ...] = ()  # what was lowered to fit, and why
+    skip_ahead: SkipAhead = TRAIN  # train, train and cache, or load the cached runs
 
     @property
     def torch_dtype(self) -> torch.dtype:
@@ -313,13 +315,20 @@ def lesson_plan(
     source: str | None = None,
     dry_run: bool | None = None,
     verbose: bool = True,
+    use_cached: bool = False,
+    save_cache: bool = False,
 ) -> LessonPlan:
     """Return lesson `lesson`'s plan for `profile` (a name, a Profile, or another lesson's plan).
 
     Sizes the data cannot hold are lowered with a printed notice; a plan whose estimated peak memory
     exceeds the device's raises a CourseError that says what to change. dry_run=True plans the
     gpu code path for a CPU (tiny model, one step): the gpu profile then needs no CUDA.
+    use_cached=True: the lesson's training runs load their cached results (checkpoints/) instead of
+    training; save_cache=True: they train and cache them (`python -m tutorial_lib cache`).
     """
+    if use_cached and save_cache:
+        raise CourseError("use_cached and save_cache are both True: choose one (load, or train "
+                          "and save).")
     key = lesson_number(lesson)
     if isinstance(profile, LessonPlan):
         source = profile.source if source is None else source
@@ -345,7 +354,10 @@ def lesson_plan(
             f"(get_profile('{plan.name}', model='smollm2-135m-instruct')) or a shorter sequence "
             f"(get_profile('{plan.name}', max_seq_len=256)), and pass that profile to lesson_plan."
         )
-    plan = replace(plan, notices=tuple(lowered) + plan.notices)
+    mode = "load" if use_cached else "save" if save_cache else "train"
+    folder = lesson_cache(f"{plan.name}{'-dry-run' if plan.dry_run else ''}", key)
+    plan = replace(plan, notices=tuple(lowered) + plan.notices,
+                   skip_ahead=SkipAhead(mode, str(folder)))
     if verbose:
         if plan.dtype == "auto" and torch.cuda.is_available():  # a plan made to run here
             choose_precision(plan.device)  # prints its choice and why

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import torch
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from .checkpoints import TRAIN, SkipAhead, load_run, save_run
 from .errors import CourseError
 from .memory import PeakMemory, release_memory
 from .ppo import (
@@ -100,6 +101,7 @@ class PPOTrainer:
         config: PPOConfig,
         ref_model: PreTrainedModel | None = None,
         seed: int = 0,
+        skip_ahead: SkipAhead = TRAIN,
     ) -> None:
         if config.batch_size % config.minibatch_size:
             raise CourseError(
@@ -123,7 +125,7 @@ class PPOTrainer:
         self.optimizer = torch.optim.AdamW(self.params, lr=config.lr)
         self.kl_ctl = kl_controller(config)
         self.generator = torch.Generator().manual_seed(seed)
-        self.seed = seed
+        self.seed, self.skip_ahead = seed, skip_ahead
         self.history: list[dict[str, float]] = []  # one dict of statistics per step
         self.eos_ids = eos_ids(policy, tokenizer)
 
@@ -242,13 +244,18 @@ class PPOTrainer:
 
     def train(self, prompts: Sequence[str], steps: int, name: str = "PPO") -> RunResult:
         """Return the RunResult of `steps` PPO steps over `prompts` (reshuffled each pass), with a
-        progress bar."""
+        progress bar; or, with skip_ahead "load", the cached run's (its history restored)."""
         n = self.config.batch_size
         if len(prompts) < n:
             raise CourseError(
                 f"PPO needs at least batch_size={n} prompts; got {len(prompts)}. Pass more, or "
                 "lower batch_size."
             )
+        budget = {**asdict(self.config), "steps": steps, "seed": self.seed}
+        if self.skip_ahead.mode == "load":
+            result = RunResult(**load_run(self.skip_ahead.run_dir(name), self.model, budget))
+            self.history += result.logs
+            return result
         torch.manual_seed(self.seed)  # the sampling of the rollouts
         device = "cuda" if self.model.lm.device.type == "cuda" else "cpu"
         order: list[int] = []
@@ -264,7 +271,7 @@ class PPOTrainer:
             seconds = time.perf_counter() - start
         release_memory()
         new = self.history[-steps:]
-        return RunResult.measured(
+        result = RunResult.measured(
             name,
             self.model,
             self.optimizer,
@@ -274,3 +281,6 @@ class PPOTrainer:
             losses=[h["policy_loss"] + self.config.vf_coef * h["value_loss"] for h in new],
             logs=new,
         )
+        if self.skip_ahead.mode == "save":
+            save_run(self.skip_ahead.run_dir(name), self.model, asdict(result), budget)
+        return result

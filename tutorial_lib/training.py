@@ -13,7 +13,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import datasets
 import torch
@@ -23,6 +23,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase, Trainer, Trai
 from transformers.trainer_callback import PrinterCallback
 from trl import SFTConfig, SFTTrainer
 
+from .checkpoints import TRAIN, SkipAhead, load_run, save_run
 from .errors import CourseError
 from .memory import PeakMemory, release_memory, state_mb
 from .models import count_parameters
@@ -48,6 +49,8 @@ class TrainConfig:
     fp16: bool = False  # float16 mixed precision with loss scaling, fp32 master weights (T4, V100)
     # DeepSpeed JSON config (configs/zero*.json) for multi-process runs; see distributed.launch
     deepspeed: str | None = None
+    # train; or train and cache the result; or load the cached result (a plan's use_cached)
+    skip_ahead: SkipAhead = TRAIN
 
     @classmethod
     def from_profile(cls, profile: Profile, **overrides) -> TrainConfig:
@@ -61,8 +64,15 @@ class TrainConfig:
             device=profile.device,
             bf16=mode == "bf16",
             fp16=mode == "fp16",
+            skip_ahead=getattr(profile, "skip_ahead", TRAIN),
         )
         return cls(**{**base, **overrides})
+
+    def budget(self) -> dict:
+        """Return the settings that make a run what it is (not where or in what precision it
+        ran): what a cached run must match."""
+        where = ("device", "bf16", "fp16", "deepspeed", "gradient_checkpointing", "skip_ahead")
+        return {k: v for k, v in asdict(self).items() if k not in where}
 
 
 @dataclass
@@ -251,8 +261,11 @@ def run_training(
 
     Seeded with cfg.seed before the trainer is built, its output folder temporary. trl's DPO and
     GRPO trainers give a peft model a frozen "ref" adapter as their reference; one added for this
-    run is deleted after it (save_pretrained would save it too).
+    run is deleted after it (save_pretrained would save it too). cfg.skip_ahead "load" loads the
+    cached run of this name into `model` instead of training; "save" caches it after training.
     """
+    if cfg.skip_ahead.mode == "load":
+        return RunResult(**load_run(cfg.skip_ahead.run_dir(name), model, cfg.budget()))
     had_ref_adapter = "ref" in getattr(model, "peft_config", {})
     torch.manual_seed(cfg.seed)
     with tempfile.TemporaryDirectory(prefix="course-") as tmp:
@@ -261,6 +274,8 @@ def run_training(
         model.delete_adapter("ref")
         result.total = count_parameters(model)
     release_memory()
+    if cfg.skip_ahead.mode == "save":
+        save_run(cfg.skip_ahead.run_dir(name), model, asdict(result), cfg.budget())
     return result
 
 
