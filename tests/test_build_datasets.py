@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tutorial_lib.build_datasets import NAMES, SIZES, build_all, main_text, read_corpus
-from tutorial_lib.data import SCHEMAS, SPLITS, read_jsonl
+from tutorial_lib.data import read_jsonl
+from tutorial_lib.schemas import SCHEMAS, SPLITS
 
 SHIPPED = Path(__file__).resolve().parent.parent / "datasets_cache"
 

@@ -1,8 +1,9 @@
 import pytest
 from datasets import Dataset, DatasetDict
 
-from tutorial_lib import CourseError, data, load_data
-from tutorial_lib.data import SCHEMAS, check_schema, map_hub_rows
+from tutorial_lib import CourseError, data, hub_data, load_data, schemas
+from tutorial_lib.hub_data import map_hub_rows
+from tutorial_lib.schemas import SCHEMAS, check_schema
 
 
 @pytest.mark.parametrize("name", list(SCHEMAS))
@@ -75,7 +76,7 @@ HUB_ROWS = {
 
 @pytest.mark.parametrize("name", list(SCHEMAS))
 def test_hub_rows_map_to_the_course_schema(name):
-    _, _, test_split, _ = data.HUB_SOURCES[name]
+    _, _, test_split, _ = hub_data.HUB_SOURCES[name]
     splits = {"train": [HUB_ROWS[name]] * 20}
     if test_split != "train":
         splits[test_split] = [HUB_ROWS[name]] * 2
@@ -85,10 +86,10 @@ def test_hub_rows_map_to_the_course_schema(name):
 
 
 def test_hub_mappers_by_hand():
-    assert data.map_imdb({"text": "x", "label": 0})["label"] == "negative"
-    gsm = data.map_gsm8k(HUB_ROWS["arithmetic"])
+    assert hub_data.map_imdb({"text": "x", "label": 0})["label"] == "negative"
+    gsm = hub_data.map_gsm8k(HUB_ROWS["arithmetic"])
     assert gsm["answer"] == 12 and gsm["rationale"] == "3*4=12 apples.\nThe answer is 12."
-    hh = data.map_hh_rlhf(HUB_ROWS["preferences"])
+    hh = hub_data.map_hh_rlhf(HUB_ROWS["preferences"])
     assert hh == {
         "prompt": "Human: Hi\n\nAssistant: Hello!\n\nHuman: Capital of France?",
         "chosen": "Paris.",
@@ -99,7 +100,7 @@ def test_hub_mappers_by_hand():
         k: "\n\nHuman: Capital of France?\n\nAssistant: " + v
         for k, v in [("chosen", "Paris."), ("rejected", "No.")]
     }
-    assert data.map_hh_rlhf(single)["prompt"] == "Capital of France?"
+    assert hub_data.map_hh_rlhf(single)["prompt"] == "Capital of France?"
 
 
 # --- the Hub mappings on rows shaped like the real ones (column names, splits, quirks) ------------
@@ -185,9 +186,9 @@ def test_local_dialogsum_rows_carry_a_one_element_reference_list():
 
 def test_dialogsum_row_without_any_summary_is_a_clear_error():
     with pytest.raises(CourseError, match="no 'summary' column.*it has \\['dialogue', 'id'\\]"):
-        data.map_dialogsum({"id": "x", "dialogue": DIALOGUE})
+        hub_data.map_dialogsum({"id": "x", "dialogue": DIALOGUE})
     with pytest.raises(CourseError, match="no reference summary"):
-        data.map_dialogsum({"dialogue": DIALOGUE, "summary1": " ", "summary2": None})
+        hub_data.map_dialogsum({"dialogue": DIALOGUE, "summary1": " ", "summary2": None})
 
 
 GSM8K = [
@@ -203,7 +204,7 @@ GSM8K = [
 
 
 def test_gsm8k_comma_and_negative_answers_and_calculator_annotations():
-    big, negative = (data.map_gsm8k(r) for r in GSM8K)
+    big, negative = (hub_data.map_gsm8k(r) for r in GSM8K)
     assert big == {
         "question": GSM8K[0]["question"],
         "rationale": "Each box has 103 pens, so 12 boxes have 12*103=1236.\nThe answer is 1236.",
@@ -226,7 +227,7 @@ def test_gsm8k_rows_without_a_whole_final_answer_are_skipped_with_a_line(capsys)
     assert out.startswith("Skipped 2 of 4 rows of openai/gsm8k 'train' the course cannot map.")
     assert "no final '#### N' line" in out
     with pytest.raises(CourseError, match="not a whole number"):
-        data.map_gsm8k(broken[1])
+        hub_data.map_gsm8k(broken[1])
 
 
 IMDB_REVIEW = (
@@ -256,7 +257,7 @@ def test_imdb_labels_and_br_tags():
         and long.startswith("I went in expecting very little. The first")
     )
     with pytest.raises(CourseError, match="label -1.*'unsupervised' split"):
-        data.map_imdb({"text": "No label.", "label": -1})
+        hub_data.map_imdb({"text": "No label.", "label": -1})
 
 
 HH_PROMPT = (
@@ -271,7 +272,7 @@ def test_hh_rlhf_multi_turn_pair_shares_its_prompt():
         "chosen": HH_PROMPT + "\n\nAssistant: A waterproof jacket, boots, a map and spare socks.",
         "rejected": HH_PROMPT + "\n\nAssistant: Just go, it will be fine.",
     }
-    assert data.map_hh_rlhf(row) == {
+    assert hub_data.map_hh_rlhf(row) == {
         "prompt": HH_PROMPT.strip(),
         "chosen": "A waterproof jacket, boots, a map and spare socks.",
         "rejected": "Just go, it will be fine.",
@@ -290,11 +291,11 @@ def test_hh_rlhf_malformed_pairs_are_clear_errors_and_skipped(capsys):
         "rejected": "\n\nHuman: Bye\n\nAssistant: Bye.",
     }
     with pytest.raises(CourseError, match="'chosen' transcript has no '\\\\n\\\\nAssistant:' turn"):
-        data.map_hh_rlhf(no_answer)
+        hub_data.map_hh_rlhf(no_answer)
     with pytest.raises(CourseError, match="two different conversations"):
-        data.map_hh_rlhf(two_talks)
+        hub_data.map_hh_rlhf(two_talks)
     with pytest.raises(CourseError, match="no 'rejected' column"):
-        data.map_hh_rlhf({"chosen": good["chosen"]})
+        hub_data.map_hh_rlhf({"chosen": good["chosen"]})
     hub = DatasetDict(
         train=Dataset.from_list([good, no_answer, two_talks]), test=Dataset.from_list([good])
     )
@@ -364,7 +365,7 @@ def test_wikitext_headings_blank_lines_and_tokenised_punctuation():
         "building, and the tallest structure in Paris. Its base is square, measuring 125 metres "
         "(410 ft) on each side. It was the first structure to reach 300.5 metres."
     ]
-    assert data.map_wikitext({"text": " = = = Later years = = = \n"}) == {"text": ""}
+    assert hub_data.map_wikitext({"text": " = = = Later years = = = \n"}) == {"text": ""}
 
 
 def test_hub_mapping_errors_name_the_split_and_the_column():
@@ -385,26 +386,27 @@ def test_hub_mapping_errors_name_the_split_and_the_column():
 
 
 def test_hub_rows_after_the_mapping():
-    assert [data.hub_rows("dialogsum", s) for s in ("train", "test")] == [12_460, 500]
-    assert [data.hub_rows("arithmetic", s) for s in ("train", "test")] == [7_473, 1_319]
-    assert [data.hub_rows("sentiment", s) for s in ("train", "test")] == [25_000, 25_000]
-    assert [data.hub_rows("preferences", s) for s in ("train", "test")] == [160_800, 8_552]
-    train, test = data.hub_rows("instructions", "train"), data.hub_rows("instructions", "test")
+    assert [hub_data.hub_rows("dialogsum", s) for s in ("train", "test")] == [12_460, 500]
+    assert [hub_data.hub_rows("arithmetic", s) for s in ("train", "test")] == [7_473, 1_319]
+    assert [hub_data.hub_rows("sentiment", s) for s in ("train", "test")] == [25_000, 25_000]
+    assert [hub_data.hub_rows("preferences", s) for s in ("train", "test")] == [160_800, 8_552]
+    train, test = (hub_data.hub_rows("instructions", s) for s in ("train", "test"))
     assert (train, test) == (13_509, 1_502) and train + test == 15_011
-    assert data.hub_rows("general_text", "test") < data.HUB_SPLIT_ROWS["general_text"]["test"]
+    wikitext_lines = hub_data.HUB_SPLIT_ROWS["general_text"]["test"]
+    assert hub_data.hub_rows("general_text", "test") < wikitext_lines
     with pytest.raises(CourseError, match="Unknown split 'validation'.*train, test"):
-        data.hub_rows("dialogsum", "validation")
+        hub_data.hub_rows("dialogsum", "validation")
     with pytest.raises(CourseError, match="Unknown dataset"):
-        data.hub_rows("wikitext", "test")
+        hub_data.hub_rows("wikitext", "test")
 
 
 def test_dolly_hub_rows_match_train_test_split():
     parts = Dataset.from_dict({"i": list(range(15_011))}).train_test_split(
-        test_size=data.DOLLY_TEST_SHARE, seed=0
+        test_size=hub_data.DOLLY_TEST_SHARE, seed=0
     )
     assert (parts["train"].num_rows, parts["test"].num_rows) == (
-        data.hub_rows("instructions", "train"),
-        data.hub_rows("instructions", "test"),
+        hub_data.hub_rows("instructions", "train"),
+        hub_data.hub_rows("instructions", "test"),
     )
 
 
@@ -435,13 +437,13 @@ def test_require_columns_names_the_missing_column_and_the_fix():
         {"dialogue": "#Person1#: Hi.", "summary": "A greeting."},
         {"dialogue": "#Person1#: Bye."},
     ]
-    assert data.row_columns(rows) == ["dialogue"]
+    assert schemas.row_columns(rows) == ["dialogue"]
     with pytest.raises(
         CourseError, match="f\\(\\) needs the column\\(s\\) \\['summary'\\].*rename_column"
     ):
-        data.require_columns(rows, ["dialogue", "summary"], "f()")
+        schemas.require_columns(rows, ["dialogue", "summary"], "f()")
     with pytest.raises(CourseError, match="f\\(\\) got no rows"):
-        data.require_columns([], ["dialogue"], "f()")
+        schemas.require_columns([], ["dialogue"], "f()")
 
 
 def test_data_dir_is_found_from_the_clone_after_a_non_editable_install(tmp_path, monkeypatch):

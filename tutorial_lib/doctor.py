@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import torch
 
-from .data import SCHEMAS, SPLITS, data_dir
+from .data import data_dir
 from .errors import CourseError
 from .models import (
     BUNDLED_INSTALL,
@@ -22,6 +22,7 @@ from .models import (
     is_checkpoint,
 )
 from .profiles import Profile, get_profile
+from .schemas import SCHEMAS, SPLITS
 
 PACKAGES = [
     "torch",

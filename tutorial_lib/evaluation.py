@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from datasets import Dataset
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from .data import require_columns, row_columns
 from .errors import CourseError
 from .generation import generate
 from .metrics import accuracy, exact_match, extract_answer, perplexity, rouge
 from .profiles import Profile
+from .schemas import require_columns, row_columns
 from .sft_data import instruction_prompt, summary_prompt
 
 SUMMARY_TOKENS = 48  # the least summary budget; the course's references: <= 44 tokens, p95 38-39

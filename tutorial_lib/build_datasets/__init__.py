@@ -19,7 +19,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from ..data import SCHEMAS, SPLITS
+from ..schemas import SCHEMAS, SPLITS
 from .arithmetic import make_arithmetic
 from .common import (
     DAYS,

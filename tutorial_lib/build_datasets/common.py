@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from ..data import SCHEMAS, SPLITS
+from ..schemas import SCHEMAS, SPLITS
 
 Row = dict[str, object]
 Splits = dict[str, list[Row]]
