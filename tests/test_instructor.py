@@ -69,7 +69,7 @@ def test_fill_replaces_each_block_and_says_when_one_is_lost():
     assert instructor.fill(text, {"x": "new"}) == "a\n<!-- generated:x -->\nnew\n<!-- end:x -->\nb"
     empty = "<!-- generated:x -->\n<!-- end:x -->"
     assert instructor.fill(empty, {"x": "new"}) == "<!-- generated:x -->\nnew\n<!-- end:x -->"
-    with pytest.raises(CourseError, match="put it back"):
+    with pytest.raises(CourseError, match="Put it back"):
         instructor.fill("no markers", {"x": "new"})
 
 
@@ -85,3 +85,5 @@ def test_the_committed_guide_agrees_with_the_committed_notebooks():
     assert instructor.fill(text, instructor.blocks(committed)) == text
     for name in ("half-day", "full-day", "overview", "sections"):
         assert f"<!-- generated:{name} -->" in text
+    readme = instructor.README.read_text(encoding="utf-8")
+    assert instructor.fill(readme, {"overview": instructor.overview(committed)}) == readme

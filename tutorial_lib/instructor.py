@@ -1,4 +1,5 @@
-"""`python -m tutorial_lib instructor`: the instructor guide's measured tables, kept true.
+"""`python -m tutorial_lib instructor`: the instructor guide's measured tables (and the README's
+lesson times), kept true.
 
 The guide's agendas, lesson times, peak RAM and per-section minutes are written from
 instructor/timings.json, which this command gathers from executed notebooks: the committed
@@ -20,6 +21,7 @@ from .timings import section_minutes
 
 ROOT = NOTEBOOKS.parent
 GUIDE = ROOT / "instructor" / "README.md"
+README = ROOT / "README.md"  # its lesson map carries the overview table too
 TIMINGS = ROOT / "instructor" / "timings.json"
 PROFILES = ("quick", "cpu", "gpu")  # the columns of the tables, in this order
 
@@ -188,23 +190,27 @@ def fill(text: str, generated: dict[str, str]) -> str:
             rf"(<!-- generated:{name} -->\n)(?:.*?\n)?(<!-- end:{name} -->)", re.DOTALL
         )
         if not pattern.search(text):
-            raise CourseError(f"{GUIDE} has lost its block <!-- generated:{name} -->: put it back.")
+            raise CourseError(f"The block <!-- generated:{name} --> is missing. Put it back.")
         text = pattern.sub(lambda m, body=body: m.group(1) + body + "\n" + m.group(2), text)
     return text
 
 
 def update_guide(check: bool = False) -> bool:
-    """Return True if the guide and its timings are up to date (check) or were rewritten."""
+    """Return True if the guide, the README's table and the timings are up to date (check) or were
+    rewritten."""
     old = json.loads(TIMINGS.read_text()) if TIMINGS.exists() else {}
     timings = gather(old)
-    text = fill(GUIDE.read_text(encoding="utf-8"), blocks(timings))
+    generated = blocks(timings)
+    texts = {GUIDE: fill(GUIDE.read_text(encoding="utf-8"), generated),
+             README: fill(README.read_text(encoding="utf-8"), {"overview": generated["overview"]})}
     if check:
-        fresh = timings == old and text == GUIDE.read_text(encoding="utf-8")
-        if not fresh:
-            print(f"{GUIDE.relative_to(ROOT)} is out of date: python -m tutorial_lib instructor")
-        return fresh
+        stale = [p.name for p, t in texts.items() if t != p.read_text(encoding="utf-8")]
+        if timings != old or stale:
+            print("The instructor guide's tables are stale: python -m tutorial_lib instructor")
+        return timings == old and not stale
     write_atomic(TIMINGS, json.dumps(timings, indent=1, ensure_ascii=False) + "\n")
-    write_atomic(GUIDE, text)
-    print(f"Wrote {GUIDE.relative_to(ROOT)} and {TIMINGS.relative_to(ROOT)}")
+    for path, text in texts.items():
+        write_atomic(path, text)
+    print(f"Wrote {GUIDE.relative_to(ROOT)}, the README's lesson times and "
+          f"{TIMINGS.relative_to(ROOT)}")
     return True
-

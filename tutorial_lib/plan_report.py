@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from .errors import CourseError
 from .plans import LESSONS, NOTEBOOKS, lesson_number, lesson_plan, plan_memory
 from .profiles import get_profile
+from .timings import notebook_minutes
 
 
 def measured_minutes(lesson: str, profile: str) -> float | None:
@@ -15,21 +15,7 @@ def measured_minutes(lesson: str, profile: str) -> float | None:
     if profile != "cpu":
         return _report_minutes(lesson, profile)
     path = NOTEBOOKS / f"{LESSONS[lesson]}.ipynb"
-    if not path.exists():
-        return None
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    times = [c.get("metadata", {}).get("execution", {}) for c in cells]
-    spans = [(t["iopub.execute_input"], t["shell.execute_reply"]) for t in times
-             if "iopub.execute_input" in t and "shell.execute_reply" in t]
-    if not spans:
-        return None
-    seconds = sum((_time(end) - _time(start)) for start, end in spans)
-    return seconds / 60
-
-
-def _time(stamp: str) -> float:
-    """Return an ISO timestamp from a notebook's cell metadata as seconds since the epoch."""
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    return notebook_minutes(path) if path.exists() else None
 
 
 def _report_minutes(lesson: str, profile: str) -> float | None:
