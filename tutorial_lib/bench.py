@@ -14,6 +14,7 @@ from peft import LoraConfig, get_peft_model
 from transformers import LlamaForSequenceClassification
 from trl import SFTConfig, SFTTrainer
 
+from .chain_of_thought import STOP, few_shot_cot_prompt
 from .data import load_data
 from .generation import generate
 from .models import DEFAULT_MODEL, load_model, tiny_model
@@ -26,35 +27,94 @@ from .reward import load_reward_model
 from .sft_data import summary_dataset
 from .training import TrainConfig, train
 
+FEW_SHOT_DEMOS = 8  # k: worked arithmetic demonstrations in front of every few-shot question
+
+
+def _three_ways(
+    model,
+    tokenizer,
+    prompts: list[str],
+    new_tokens: int,
+    batch_size: int,
+    chat: bool = True,
+    stop: list[str] | None = None,
+) -> dict[str, float]:
+    """Return tokens/s, seconds and agreement of a loop of single calls, the plain batch and the
+    batch reusing the shared prompt prefix, over the same prompts."""
+    kwargs = dict(max_new_tokens=new_tokens, chat=chat, stop=stop, progress=False)
+    generate(model, tokenizer, prompts[:2], **{**kwargs, "max_new_tokens": 2})  # warm-up
+    single = [generate(model, tokenizer, [p], **kwargs) for p in prompts]
+    plain = generate(
+        model, tokenizer, prompts, batch_size=batch_size, shared_prefix=False, **kwargs
+    )
+    shared = generate(
+        model, tokenizer, prompts, batch_size=batch_size, shared_prefix=True, **kwargs
+    )
+    loop_tokens, loop_seconds = sum(s.new_tokens for s in single), sum(s.seconds for s in single)
+    result = {
+        "prompts": len(prompts),
+        "prompt_tokens": plain.prompt_tokens / len(prompts),  # mean tokens per prompt
+        "shared_prefix": shared.shared_prefix,  # tokens run once for the whole batch
+        "loop_tokens_per_s": loop_tokens / loop_seconds,
+        "batched_tokens_per_s": plain.new_tokens / plain.seconds,
+        "shared_tokens_per_s": shared.new_tokens / shared.seconds,
+        "loop_seconds": loop_seconds,
+        "batched_seconds": plain.seconds,
+        "shared_seconds": shared.seconds,
+        "identical_outputs": sum(s[0] == b for s, b in zip(single, plain)),  # batch vs loop
+        "identical_shared": sum(a == b for a, b in zip(plain, shared)),  # prefix vs plain batch
+    }
+    result["speedup"] = result["batched_tokens_per_s"] / result["loop_tokens_per_s"]
+    result["shared_speedup"] = result["shared_tokens_per_s"] / result["loop_tokens_per_s"]
+    result["shared_over_batch"] = result["shared_tokens_per_s"] / result["batched_tokens_per_s"]
+    return result
+
 
 def bench_generation(
     n_prompts: int = 32, new_tokens: int = 32, batch_size: int = 32
-) -> dict[str, float]:
-    """Return tokens/s of batched generation and of a loop of single generate calls over the same
-    prompts."""
+) -> dict[str, dict[str, float]]:
+    """Return, for the chat prompts and for few-shot arithmetic prompts, tokens/s of a loop of
+    single calls, the plain batch and the batch with the shared prefix."""
     torch.manual_seed(0)
     model, tokenizer = load_model()
     questions = load_data("instructions")["test"].select(range(n_prompts))
     prompts = [f"{r['instruction']}\n{r['input']}".strip() for r in questions]
-    generate(model, tokenizer, prompts[:2], max_new_tokens=4, progress=False)  # warm-up
-    single = [
-        generate(model, tokenizer, [p], max_new_tokens=new_tokens, progress=False) for p in prompts
+    chat = _three_ways(model, tokenizer, prompts, new_tokens, batch_size)
+    arithmetic = load_data("arithmetic")
+    demos = [
+        (r["question"], r["rationale"]) for r in arithmetic["train"].select(range(FEW_SHOT_DEMOS))
     ]
-    batched = generate(
-        model, tokenizer, prompts, max_new_tokens=new_tokens, batch_size=batch_size, progress=False
+    few_shot = [
+        few_shot_cot_prompt(r["question"], demos)
+        for r in arithmetic["test"].select(range(n_prompts))
+    ]
+    few = _three_ways(model, tokenizer, few_shot, new_tokens, batch_size, chat=False, stop=STOP)
+    return {"chat": chat, "few_shot": few}
+
+
+def _print_generation(title: str, r: dict[str, float], batch_size: int) -> None:
+    """Print one case of the generation benchmark: three rows and the speed-ups."""
+    print(
+        f"{title}: {r['prompts']} prompts of {r['prompt_tokens']:.0f} tokens on average, "
+        f"{r['shared_prefix']} of them shared"
     )
-    loop_tokens, loop_seconds = sum(s.new_tokens for s in single), sum(s.seconds for s in single)
-    same = sum(s[0] == b for s, b in zip(single, batched))
-    result = {
-        "prompts": n_prompts,
-        "loop_tokens_per_s": loop_tokens / loop_seconds,
-        "batched_tokens_per_s": batched.new_tokens / batched.seconds,
-        "loop_seconds": loop_seconds,
-        "batched_seconds": batched.seconds,
-        "identical_outputs": same,
-    }
-    result["speedup"] = result["batched_tokens_per_s"] / result["loop_tokens_per_s"]
-    return result
+    rows = (
+        ("loop of single calls", "loop"),
+        (f"batch of {batch_size}", "batched"),
+        (f"batch of {batch_size}, shared prefix", "shared"),
+    )
+    for label, key in rows:
+        print(
+            f"  {label:<32} {r[key + '_tokens_per_s']:7.1f} tokens/s ({r[key + '_seconds']:.1f} s)"
+        )
+    print(
+        f"  speed-up over the loop: batch {r['speedup']:.1f}x, shared prefix "
+        f"{r['shared_speedup']:.1f}x; shared prefix over the batch {r['shared_over_batch']:.2f}x"
+    )
+    print(
+        f"  identical outputs: batch vs loop {r['identical_outputs']}/{r['prompts']}, "
+        f"shared prefix vs batch {r['identical_shared']}/{r['prompts']}"
+    )
 
 
 def _lora() -> LoraConfig:
@@ -179,7 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     """Return 0 after running the benchmark named in argv and printing its numbers."""
     parser = argparse.ArgumentParser(prog="python -m tutorial_lib.bench")
     sub = parser.add_subparsers(dest="which", required=True)
-    gen = sub.add_parser("generation", help="batched generation vs a loop of single generate calls")
+    gen = sub.add_parser(
+        "generation",
+        help="a loop of single generate calls vs a batch vs a batch with the shared prefix",
+    )
     gen.add_argument("--prompts", type=int, default=32)
     gen.add_argument("--new-tokens", type=int, default=32)
     gen.add_argument("--batch-size", type=int, default=32)
@@ -253,19 +316,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         return 0
     r = bench_generation(args.prompts, args.new_tokens, args.batch_size)
-    print(
-        f"{r['prompts']} prompts, {args.new_tokens} new tokens max, greedy, "
-        f"{torch.get_num_threads()} threads"
-    )
-    print(
-        f"loop of single calls: {r['loop_tokens_per_s']:7.1f} tokens/s ({r['loop_seconds']:.1f} s)"
-    )
-    print(
-        f"batched (batch {args.batch_size}):  {r['batched_tokens_per_s']:7.1f} tokens/s "
-        f"({r['batched_seconds']:.1f} s)"
-    )
-    print(
-        f"speed-up: {r['speedup']:.1f}x; identical outputs: {r['identical_outputs']}/{r['prompts']}"
+    print(f"greedy, {args.new_tokens} new tokens max, {torch.get_num_threads()} threads")
+    _print_generation("chat prompts (target: batch >= 4x the loop)", r["chat"], args.batch_size)
+    _print_generation(
+        f"few-shot arithmetic, k = {FEW_SHOT_DEMOS} (target: shared prefix >= 1.5x the batch)",
+        r["few_shot"],
+        args.batch_size,
     )
     return 0
 

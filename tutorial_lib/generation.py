@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Sequence
 
 import torch
 from tqdm.auto import tqdm
-from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import BatchEncoding, Cache, PreTrainedModel, PreTrainedTokenizerBase
 
 from .errors import CourseError
 
 DEFAULT_BATCH = 8  # prompts per batch when the caller passes none (lessons pass their plan's)
 DEFAULT_NEW_TOKENS = 64  # new tokens per answer when the caller passes none
+MIN_SHARED_PREFIX = 16  # leading tokens all prompts must share before generate() caches them
 
 Prompt = str | list[dict[str, str]]  # plain text, or chat messages [{"role": ..., "content": ...}]
 
@@ -42,6 +44,7 @@ class Generations(list):
     new_tokens: int = 0  # tokens generated (padding after an early end excluded)
     seconds: float = 0.0  # wall time of the generate calls
     calls: int = 0  # number of model.generate calls (batches)
+    shared_prefix: int = 0  # leading tokens all prompts share, run once and reused (0: not used)
 
 
 def chat_text(tokenizer: PreTrainedTokenizerBase, prompt: Prompt, system: str | None = None) -> str:
@@ -51,6 +54,52 @@ def chat_text(tokenizer: PreTrainedTokenizerBase, prompt: Prompt, system: str | 
     if system is not None and messages[0]["role"] != "system":
         messages = [{"role": "system", "content": system}, *messages]
     return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+
+
+def shared_prefix_length(rows: Sequence[Sequence[int]]) -> int:
+    """Return how many leading tokens all rows share, leaving at least one token in each (0 for
+    fewer than two rows)."""
+    if len(rows) < 2:
+        return 0
+    limit = min(len(r) for r in rows) - 1  # the model must still read one token of every row
+    for i in range(max(limit, 0)):
+        if any(r[i] != rows[0][i] for r in rows):
+            return i
+    return max(limit, 0)
+
+
+def prefix_cache(model: PreTrainedModel, prefix: Sequence[int]) -> Cache:
+    """Return the KV cache of one forward pass over the prefix tokens (batch of one)."""
+    ids = torch.tensor([list(prefix)], device=model.device)
+    return model(input_ids=ids, use_cache=True).past_key_values
+
+
+def expanded_cache(cache: Cache, rows: int) -> Cache:
+    """Return a copy of a batch-of-one cache repeated to `rows` rows (the original is unchanged)."""
+    copied = copy.deepcopy(cache)  # generate() appends to the cache it is given
+    copied.batch_repeat_interleave(rows)
+    return copied
+
+
+def prefix_batch(
+    rows: Sequence[Sequence[int]], shared: int, pad_id: int, device: torch.device | str
+) -> dict[str, torch.Tensor]:
+    """Return input_ids and attention_mask laid out as [shared prefix, pads, rest of each row].
+
+    The pads sit between the prefix and each row's own tokens, masked out, so every row keeps the
+    prefix at the same place as the cache; generate() numbers positions by counting the mask's
+    ones, so each row's tokens get the same positions as with plain left padding.
+    """
+    width = max(len(r) for r in rows) - shared
+    ids, mask = [], []
+    for r in rows:
+        pads = width - (len(r) - shared)
+        ids.append(list(r[:shared]) + [pad_id] * pads + list(r[shared:]))
+        mask.append([1] * shared + [0] * pads + [1] * (len(r) - shared))
+    return {
+        "input_ids": torch.tensor(ids, device=device),
+        "attention_mask": torch.tensor(mask, device=device),
+    }
 
 
 @torch.no_grad()
@@ -71,6 +120,7 @@ def generate(
     stop: Sequence[str] | None = None,
     seed: int = 0,
     progress: bool = True,
+    shared_prefix: bool | None = None,
 ) -> Generations:
     """Return the model's answer to each prompt, in order, generated in left-padded batches.
 
@@ -78,6 +128,11 @@ def generate(
     continues the raw text, as a base model would. Greedy unless do_sample=True. `stop` strings end
     an answer early (e.g. ["\\nQ:"] where a few-shot prompt would go on with the next question);
     the returned text is cut before the first of them.
+
+    When all prompts begin with the same tokens (few-shot demonstrations, a system prompt), that
+    prefix is run once and its keys/values are reused for every row: automatic from
+    MIN_SHARED_PREFIX tokens on, shared_prefix=True/False forces it on/off. Greedy answers are the
+    same either way.
     """
     if isinstance(prompts, str):
         raise CourseError(
@@ -99,12 +154,27 @@ def generate(
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     results: list[str] = [""] * len(texts)
     out = Generations()
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    # the tokens every prompt starts with: run once, reused by every batch through the KV cache
+    rows = [tokenizer(t, add_special_tokens=not chat).input_ids for t in texts]
+    shared = shared_prefix_length(rows)
+    if shared_prefix is False or (shared_prefix is None and shared < MIN_SHARED_PREFIX):
+        shared = 0
+    start = time.perf_counter()
+    cache = prefix_cache(model, rows[0][:shared]) if shared else None
+    out.seconds += time.perf_counter() - start
+    out.shared_prefix = shared
     batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     for batch in tqdm(
         batches, desc="generating", disable=not progress or len(batches) < 2, leave=False
     ):
-        enc = left_padded(tokenizer, [texts[i] for i in batch], model.device, not chat)
+        if cache is None:
+            enc = dict(left_padded(tokenizer, [texts[i] for i in batch], model.device, not chat))
+        else:
+            enc = prefix_batch([rows[i] for i in batch], shared, pad_id, model.device)
         start = time.perf_counter()
+        if cache is not None:  # one copy of the prefix per row (per beam)
+            enc["past_key_values"] = expanded_cache(cache, len(batch) * num_beams)
         ids = model.generate(
             **enc,
             max_new_tokens=max_new_tokens,

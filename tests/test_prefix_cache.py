@@ -1,0 +1,91 @@
+"""The shared-prompt KV cache of generate(): same greedy answers as the plain batch, fewer tokens
+run."""
+
+from tutorial_lib import generate
+from tutorial_lib.generation import MIN_SHARED_PREFIX, prefix_batch, shared_prefix_length
+
+SYSTEM = (
+    "You are a patient teacher. Answer every question in one short sentence, plainly, and say so "
+    "when you do not know."
+)
+QUESTIONS = [
+    "What is the capital of France?",
+    "Name a colour.",
+    "Count from one to five, slowly, with a word between each number.",
+    "Why?",
+    "Say hello in a long friendly sentence to a learner who has just arrived.",
+]
+DEMOS = "Q: 2 + 2?\nA: 4\n\nQ: 3 + 5?\nA: 8\n\nQ: 10 - 7?\nA: 3\n\n"
+
+
+def test_shared_prefix_length_on_hand_made_rows():
+    assert shared_prefix_length([[1, 2, 3, 4], [1, 2, 5]]) == 2
+    assert shared_prefix_length([[1, 2, 3], [1, 2, 3]]) == 2  # one token left for each row
+    assert shared_prefix_length([[1, 2], [1, 2, 3]]) == 1
+    assert shared_prefix_length([[7, 2, 3], [1, 2, 3]]) == 0
+    assert shared_prefix_length([[1, 2, 3]]) == 0  # a single prompt has nothing to share
+    assert shared_prefix_length([[1], [1]]) == 0
+
+
+def test_prefix_batch_puts_pads_between_prefix_and_rest():
+    enc = prefix_batch([[1, 2, 3, 4, 5], [1, 2, 9]], shared=2, pad_id=0, device="cpu")
+    assert enc["input_ids"].tolist() == [[1, 2, 3, 4, 5], [1, 2, 0, 0, 9]]
+    assert enc["attention_mask"].tolist() == [[1, 1, 1, 1, 1], [1, 1, 0, 0, 1]]
+    # generate() numbers positions by counting the mask: the 9 sits at position 2, as unpadded
+    assert (enc["attention_mask"].cumsum(-1) - 1)[1, -1] == 2
+
+
+def test_chat_answers_are_identical_with_and_without_the_prefix(tiny):
+    model, tok = tiny
+    kwargs = dict(system=SYSTEM, max_new_tokens=8, batch_size=2, progress=False)
+    plain = generate(model, tok, QUESTIONS, shared_prefix=False, **kwargs)
+    shared = generate(model, tok, QUESTIONS, **kwargs)  # automatic: the system prompt is long
+    assert plain.shared_prefix == 0 and shared.shared_prefix >= MIN_SHARED_PREFIX
+    assert list(shared) == list(plain)
+    assert shared.calls == plain.calls == 3
+    assert shared.prompt_tokens == plain.prompt_tokens  # same tokens read, padding excluded
+    assert shared.new_tokens == plain.new_tokens
+
+
+def test_beam_search_reuses_the_prefix_too(tiny):
+    model, tok = tiny
+    kwargs = dict(system=SYSTEM, max_new_tokens=6, num_beams=2, batch_size=3, progress=False)
+    plain = generate(model, tok, QUESTIONS, shared_prefix=False, **kwargs)
+    assert list(generate(model, tok, QUESTIONS, shared_prefix=True, **kwargs)) == list(plain)
+
+
+def test_a_short_shared_prefix_is_off_unless_forced(tiny):
+    model, tok = tiny
+    prompts = ["Q: 1 + 1?\nA:", "Q: 12 + 30?\nA:", "Q: 7?\nA:"]  # 'Q:' is shared, too short
+    auto = generate(model, tok, prompts, chat=False, max_new_tokens=6, progress=False)
+    forced = generate(
+        model, tok, prompts, chat=False, max_new_tokens=6, shared_prefix=True, progress=False
+    )
+    assert auto.shared_prefix == 0 and 0 < forced.shared_prefix < MIN_SHARED_PREFIX
+    assert list(forced) == list(auto)
+
+
+def test_stop_strings_work_with_the_prefix(tiny):
+    model, tok = tiny
+    prompts = [DEMOS + q for q in ("Q: 6 + 1?\nA:", "Q: 9 - 4, and then add 2?\nA:")]
+    kwargs = dict(chat=False, max_new_tokens=12, progress=False)
+    full = generate(model, tok, prompts, **kwargs)
+    plain = generate(model, tok, prompts, stop=["::"], shared_prefix=False, **kwargs)
+    shared = generate(model, tok, prompts, stop=["::"], **kwargs)
+    assert shared.shared_prefix >= MIN_SHARED_PREFIX
+    assert list(shared) == list(plain)
+    assert all("::" not in s and f.startswith(s) for f, s in zip(full, shared))
+    assert shared.new_tokens < full.new_tokens  # generation ended at the stop string
+
+
+def test_bundled_model_answers_are_identical_with_the_prefix(smol):
+    model, tok = smol
+    kwargs = dict(system=SYSTEM, max_new_tokens=10, progress=False)
+    plain = generate(model, tok, QUESTIONS, shared_prefix=False, **kwargs)
+    shared = generate(model, tok, QUESTIONS, **kwargs)
+    assert shared.shared_prefix >= MIN_SHARED_PREFIX
+    assert list(shared) == list(plain)
+    stopped = generate(model, tok, QUESTIONS, stop=[","], **kwargs)
+    assert list(stopped) == list(
+        generate(model, tok, QUESTIONS, stop=[","], shared_prefix=False, **kwargs)
+    )
