@@ -15,7 +15,8 @@ QUESTIONS = [
     "Why?",
     "Say hello in a long friendly sentence to a learner who has just arrived.",
 ]
-DEMOS = "Q: 2 + 2?\nA: 4\n\nQ: 3 + 5?\nA: 8\n\nQ: 10 - 7?\nA: 3\n\n"
+PAIRS = [(2, 2), (3, 5), (10, 7), (4, 9), (12, 30), (6, 6), (8, 1), (20, 5), (7, 7), (11, 3)]
+DEMOS = "".join(f"Q: {a} + {b}?\nA: {a + b}\n\n" for a, b in PAIRS)  # over 64 shared tokens
 
 
 def test_shared_prefix_length_on_hand_made_rows():
@@ -39,8 +40,8 @@ def test_chat_answers_are_identical_with_and_without_the_prefix(tiny):
     model, tok = tiny
     kwargs = dict(system=SYSTEM, max_new_tokens=8, batch_size=2, progress=False)
     plain = generate(model, tok, QUESTIONS, shared_prefix=False, **kwargs)
-    shared = generate(model, tok, QUESTIONS, **kwargs)  # automatic: the system prompt is long
-    assert plain.shared_prefix == 0 and shared.shared_prefix >= MIN_SHARED_PREFIX
+    shared = generate(model, tok, QUESTIONS, shared_prefix=True, **kwargs)  # the system prompt
+    assert plain.shared_prefix == 0 and shared.shared_prefix > 0
     assert list(shared) == list(plain)
     assert shared.calls == plain.calls == 3
     assert shared.prompt_tokens == plain.prompt_tokens  # same tokens read, padding excluded
@@ -82,8 +83,8 @@ def test_bundled_model_answers_are_identical_with_the_prefix(smol):
     model, tok = smol
     kwargs = dict(system=SYSTEM, max_new_tokens=10, progress=False)
     plain = generate(model, tok, QUESTIONS, shared_prefix=False, **kwargs)
-    shared = generate(model, tok, QUESTIONS, **kwargs)
-    assert shared.shared_prefix >= MIN_SHARED_PREFIX
+    shared = generate(model, tok, QUESTIONS, shared_prefix=True, **kwargs)
+    assert shared.shared_prefix > 0
     assert list(shared) == list(plain)
     stopped = generate(model, tok, QUESTIONS, stop=[","], **kwargs)
     assert list(stopped) == list(
