@@ -1,14 +1,17 @@
-"""SFT data: prompt-completion records for trl, fitted to a token budget by cutting dialogues.
+"""SFT data: prompt-completion records for trl, fitted to a token budget by cutting dialogues, and
+the label mask that puts the loss on the response only.
 
 Lessons 03-05 train on dialogsum summaries, arithmetic problems (with or without a rationale) and a
 mix with general instructions; every example is a conversational prompt-completion record, so trl
-computes the loss on the completion (the response) only.
+computes the loss on the completion (the response) only: the labels response_labels() writes out
+(a test checks that they agree).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch
 from datasets import Dataset
 from transformers import PreTrainedTokenizerBase
 
@@ -45,6 +48,22 @@ def sft_dataset(prompts: Sequence[str], responses: Sequence[str]) -> Dataset:
     if not prompts:
         raise CourseError("The training set is empty; pass at least one (prompt, response) pair.")
     return Dataset.from_list([prompt_completion(p, r) for p, r in zip(prompts, responses)])
+
+
+def response_labels(
+    input_ids: torch.Tensor, prompt_length: int, attention_mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Return the labels that put the loss on the response only: a copy of one example's input_ids
+    with -100 at its first prompt_length tokens (the prompt) and where attention_mask is 0 (padding,
+    on the right).
+
+    cross_entropy skips every position labelled -100; the other labels are the tokens themselves.
+    """
+    labels = input_ids.clone()
+    labels[:prompt_length] = -100  # the prompt: the model reads it, but is not trained to write it
+    if attention_mask is not None:
+        labels[attention_mask == 0] = -100  # padding: not text at all
+    return labels
 
 
 def instruction_prompt(row: dict) -> str:
