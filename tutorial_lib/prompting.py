@@ -68,7 +68,7 @@ def build_prompt(
 # --- demonstration selection -----------------------------------------------------------------
 
 
-def _check_k(k: int, available: int, what: str) -> None:
+def check_k(k: int, available: int, what: str) -> None:
     """Raise CourseError unless 0 <= k <= available."""
     if k < 0:
         raise CourseError(f"k={k}: the number of demonstrations must be 0 or more.")
@@ -82,7 +82,7 @@ def _check_k(k: int, available: int, what: str) -> None:
 def select_random(pool_size: int, k: int, seed: int = 0, exclude: Sequence[int] = ()) -> list[int]:
     """Return k distinct pool indices drawn at random (in random order), never one in `exclude`."""
     allowed = [i for i in range(pool_size) if i not in set(exclude)]
-    _check_k(k, len(allowed), "pool examples")
+    check_k(k, len(allowed), "pool examples")
     return random.Random(seed).sample(allowed, k)
 
 
@@ -101,7 +101,7 @@ def select_balanced(
     chosen = []
     for c in classes:
         want = k // len(classes) + (c in extra)
-        _check_k(want, len(by_label[c]), f"pool examples labelled '{c}'")
+        check_k(want, len(by_label[c]), f"pool examples labelled '{c}'")
         chosen += rng.sample(by_label[c], want)
     rng.shuffle(chosen)
     return chosen
@@ -119,7 +119,7 @@ def select_nearest(
     query_emb: (queries, dim); pool_emb: (pool, dim); exclude[q]: pool indices query q must not get
     (e.g. itself).
     """
-    _check_k(
+    check_k(
         k,
         pool_emb.shape[0] - max((len(e) for e in exclude), default=0)
         if exclude
