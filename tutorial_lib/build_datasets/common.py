@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -134,6 +135,36 @@ def _pool(items: list, split: str) -> list:
     return [x for i, x in enumerate(items) if (i % 5 == 4) == (split == "test")]
 
 
+def _half(items: list, split: str) -> list:
+    """Return the part of `items` reserved for `split`: even positions for train, odd for test
+    (all of them when there are fewer than two), so the splits use different phrasings."""
+    if len(items) < 2:
+        return list(items)
+    return list(items[split == "test" :: 2])
+
+
+def _pick(rng: random.Random, items: list, split: str) -> object:
+    """Return a random item of `split`'s half of `items` (see `_half`)."""
+    return rng.choice(_half(items, split))
+
+
+def sentences(text: str) -> set[str]:
+    """Return the sentences of `text` longer than four words, split on . ! ? and newlines,
+    lower-cased with whitespace normalised: what the overlap check compares between splits."""
+    parts = (" ".join(s.split()).lower() for s in re.split(r"[.!?\n]+", text))
+    return {s for s in parts if len(s.split()) > 4}
+
+
+def row_sentences(row: Row) -> set[str]:
+    """Return the sentences (see `sentences`) of every text field of `row`, lists included."""
+    out: set[str] = set()
+    for value in row.values():
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                out |= sentences(text)
+    return out
+
+
 def _choose(rng: random.Random, phrasings: list[str], **slots: object) -> str:
     """Return one of `phrasings`, filled with `slots`."""
     return rng.choice(phrasings).format(**slots)
@@ -162,12 +193,34 @@ def main_text(name: str, row: Row) -> str:
     return str(row[field])
 
 
+def _interleave(rng: random.Random, rows: list[Row], key: str) -> list[Row]:
+    """Return `rows` (two classes of `key`, equally many) shuffled within each class and
+    interleaved one of each at a time, in random order inside each pair: every prefix is within
+    one row of 50/50."""
+    classes = sorted({str(r[key]) for r in rows})
+    groups = [[r for r in rows if r[key] == c] for c in classes]
+    for group in groups:
+        rng.shuffle(group)
+    out: list[Row] = []
+    for pair in zip(*groups, strict=True):
+        out += rng.sample(list(pair), len(pair))
+    return out
+
+
 def _unique_rows(
-    rng: random.Random, name: str, make_row: Callable[[random.Random, str, int], Row]
+    rng: random.Random,
+    name: str,
+    make_row: Callable[[random.Random, str, int], Row],
+    balance: str | None = None,
 ) -> Splits:
-    """Return train and test rows from `make_row(rng, split, index)`, no main text repeated
-    anywhere."""
+    """Return train and test rows from `make_row(rng, split, index)`: no main text repeated
+    anywhere, and no test row sharing a sentence of more than four words with any train row
+    (the generators draw their phrasings from split halves; this drops the rare rest).
+
+    With `balance` (a column of two classes), the rows are interleaved by class instead of
+    shuffled, so any prefix of a split is near 50/50."""
     seen: set[str] = set()
+    train_sentences: set[str] = set()
     out: Splits = {}
     for split, n in zip(SPLITS, SIZES[name]):
         rows: list[Row] = []
@@ -176,25 +229,35 @@ def _unique_rows(
                 break
             row = make_row(rng, split, len(rows))
             key = main_text(name, row)
-            if key not in seen:
-                seen.add(key)
-                rows.append(row)
+            if key in seen or (split == "test" and row_sentences(row) & train_sentences):
+                continue
+            seen.add(key)
+            rows.append(row)
+            if split == "train":
+                train_sentences |= row_sentences(row)
         if len(rows) < n:
             raise RuntimeError(
                 f"{name}/{split}: only {len(rows)} distinct rows of {n}; add templates or slots"
             )
-        rng.shuffle(rows)
+        if balance:
+            rows = _interleave(rng, rows, balance)
+        else:
+            rng.shuffle(rows)
         out[split] = rows
     return out
 
 
 def check_disjoint(name: str, splits: Splits) -> None:
-    """Return None if no test row of `name` repeats a train row's main text; raise ValueError
-    otherwise."""
+    """Return None if no test row of `name` repeats a train row's main text or shares a sentence
+    of more than four words with the train split; raise ValueError otherwise."""
     train = {main_text(name, r) for r in splits["train"]}
     shared = [main_text(name, r) for r in splits["test"] if main_text(name, r) in train]
     if shared:
         raise ValueError(f"{name}: {len(shared)} test rows also in train, e.g. {shared[0]!r}")
+    seen = set().union(*(row_sentences(r) for r in splits["train"]))
+    common = [s for r in splits["test"] for s in row_sentences(r) & seen]
+    if common:
+        raise ValueError(f"{name}: test shares {len(common)} sentences with train: {common[0]!r}")
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -202,7 +265,10 @@ def check_disjoint(name: str, splits: Splits) -> None:
 
 def _write_jsonl(path: Path, rows: list[Row], columns: list[str]) -> None:
     """Write `rows` to `path` as JSON lines, keys in `columns` order; return None."""
-    lines = [json.dumps({c: row[c] for c in columns}, ensure_ascii=False) for row in rows]
+    extra = [c for c in (rows[0] if rows else {}) if c not in columns]  # e.g. 'references'
+    lines = [
+        json.dumps({c: row[c] for c in [*columns, *extra]}, ensure_ascii=False) for row in rows
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
 
 

@@ -15,11 +15,13 @@ from .common import (
     Splits,
     _cap,
     _choose,
+    _half,
     _one_operation,
+    _pick,
     _pool,
     _unique_rows,
 )
-from .sentiment import _sentiment_row
+from .sentiment import LABELS, short_review
 
 # fmt: off
 SUBJECTS = ["The old fisherman", "My neighbour", "A small child", "The new teacher", "Our team",
@@ -120,9 +122,9 @@ NEWS: list[tuple[str, str]] = [
 # fmt: on
 
 
-def _sentence(rng: random.Random) -> str:
+def _sentence(rng: random.Random, split: str) -> str:
     """Return a short simple sentence ending with a full stop."""
-    return f"{rng.choice(SUBJECTS)} {rng.choice(ACTIONS)}{rng.choice(ENDINGS)}."
+    return f"{_pick(rng, SUBJECTS, split)} {rng.choice(ACTIONS)}{rng.choice(ENDINGS)}."
 
 
 # fmt: off
@@ -179,55 +181,65 @@ Task = tuple[str, str, str]  # instruction, input, response
 
 def _t_uppercase(rng: random.Random, split: str) -> Task:
     """Return an uppercase task."""
-    s = _sentence(rng)
-    return rng.choice(ASK["uppercase"]), s, s.upper()
+    s = _sentence(rng, split)
+    return _pick(rng, ASK["uppercase"], split), s, s.upper()
 
 
 def _t_count_words(rng: random.Random, split: str) -> Task:
     """Return a word-count task."""
-    s = _sentence(rng)
-    return rng.choice(ASK["count_words"]), s, str(len(s.split()))
+    s = _sentence(rng, split)
+    return _pick(rng, ASK["count_words"], split), s, str(len(s.split()))
 
 
 def _t_reverse_list(rng: random.Random, split: str) -> Task:
     """Return a reverse-the-list task."""
     items = rng.sample(rng.choice(list(CATEGORIES.values())), rng.randint(3, 6))
-    return rng.choice(ASK["reverse_list"]), ", ".join(items), ", ".join(reversed(items))
+    return _pick(rng, ASK["reverse_list"], split), ", ".join(items), ", ".join(reversed(items))
 
 
 def _t_sort_numbers(rng: random.Random, split: str) -> Task:
     """Return a sort-the-numbers task, ascending or (less often) descending."""
     nums = rng.sample(range(1, 100), rng.randint(4, 7))
     down = rng.random() < 0.3
-    ask = rng.choice(ASK["sort_down" if down else "sort_up"])
+    ask = _pick(rng, ASK["sort_down" if down else "sort_up"], split)
     return ask, ", ".join(map(str, nums)), ", ".join(map(str, sorted(nums, reverse=down)))
 
 
 def _t_antonym(rng: random.Random, split: str) -> Task:
     """Return an antonym task (the word is in the instruction, the input is empty)."""
     word, opposite = rng.choice(ANTONYMS)[:: rng.choice([1, -1])]
-    return _choose(rng, ASK["antonym"], w=word), "", opposite
+    return _choose(rng, _half(ASK["antonym"], split), w=word), "", opposite
 
 
 def _t_sentiment(rng: random.Random, split: str) -> Task:
     """Return a classify-the-review task."""
-    row = _sentiment_row(rng, split, rng.randrange(2))
-    return rng.choice(ASK["sentiment"]), str(row["text"]), str(row["label"])
+    label = rng.choice(LABELS)
+    return _pick(rng, ASK["sentiment"], split), short_review(rng, split, label), label
 
 
 def _t_extract_numbers(rng: random.Random, split: str) -> Task:
     """Return an extract-the-numbers task."""
     a, b, c = rng.sample(range(2, 60), 3)
     text = _choose(
-        rng, NUMBER_TEXTS, name=rng.choice(_pool(NAMES, split)), a=a, b=b, c=c, h=c % 12 + 1
+        rng,
+        _half(NUMBER_TEXTS, split),
+        name=rng.choice(_pool(NAMES, split)),
+        a=a,
+        b=b,
+        c=c,
+        h=c % 12 + 1,
     )
-    return rng.choice(ASK["extract_numbers"]), text, ", ".join(re.findall(r"\d+", text))
+    return _pick(rng, ASK["extract_numbers"], split), text, ", ".join(re.findall(r"\d+", text))
 
 
 def _t_arithmetic(rng: random.Random, split: str) -> Task:
     """Return a one-operation arithmetic question (in the instruction, the input is empty)."""
     a, b, op, word, result = _one_operation(rng, (2, 30), (2, 30), 1000)
-    return _choose(rng, ASK["arithmetic"], a=a, b=b, op=op, word=word), "", str(result)
+    return (
+        _choose(rng, _half(ASK["arithmetic"], split), a=a, b=b, op=op, word=word),
+        "",
+        str(result),
+    )
 
 
 def _t_make_question(rng: random.Random, split: str) -> Task:
@@ -236,7 +248,7 @@ def _t_make_question(rng: random.Random, split: str) -> Task:
     aux, rest = rng.choice([("can", CAN_DO), ("will", WILL_DO), ("is", IS_LIKE)])
     rest = rng.choice(rest)
     return (
-        rng.choice(ASK["make_question"]),
+        _pick(rng, ASK["make_question"], split),
         f"{_cap(who)} {aux} {rest}.",
         f"{_cap(aux)} {who} {rest}?",
     )
@@ -245,21 +257,21 @@ def _t_make_question(rng: random.Random, split: str) -> Task:
 def _t_list_category(rng: random.Random, split: str) -> Task:
     """Return a list-examples-of-a-category task (the input is empty)."""
     cat, n = rng.choice(list(CATEGORIES)), rng.choice([3, 4, 5])
-    ask = _choose(rng, ASK["list_category"], n=NUMBER_WORDS[n], cat=cat)
+    ask = _choose(rng, _half(ASK["list_category"], split), n=NUMBER_WORDS[n], cat=cat)
     return ask, "", ", ".join(rng.sample(CATEGORIES[cat], n))
 
 
 def _t_first_last_word(rng: random.Random, split: str) -> Task:
     """Return a first-word or last-word task."""
-    s = _sentence(rng)
+    s = _sentence(rng, split)
     first = rng.random() < 0.5
-    ask = rng.choice(ASK["first_word" if first else "last_word"])
+    ask = _pick(rng, ASK["first_word" if first else "last_word"], split)
     return ask, s, s.rstrip(".").split()[0 if first else -1]
 
 
 def _t_summarize(rng: random.Random, split: str) -> Task:
     """Return a summarize-in-one-sentence task over a short templated news item."""
-    text, summary = rng.choice(NEWS)
+    text, summary = rng.choice(_half(NEWS, split))
     g2 = rng.randint(0, 3)
     g1 = max(2, g2 + rng.randint(1, 2))  # the winner's goals, never "1 goals"
     town, day, n, name = (
@@ -269,7 +281,7 @@ def _t_summarize(rng: random.Random, split: str) -> Task:
         rng.choice(_pool(NAMES, split)),
     )
     slots = {"town": town, "day": day, "n": n, "g1": g1, "g2": g2, "name": name}
-    return rng.choice(ASK["summarize"]), text.format(**slots), summary.format(**slots)
+    return _pick(rng, ASK["summarize"], split), text.format(**slots), summary.format(**slots)
 
 
 TASKS: dict[str, Callable[[random.Random, str], Task]] = {

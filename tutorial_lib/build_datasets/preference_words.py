@@ -257,8 +257,26 @@ PHRASES: dict[str, list[str]] = {
         "So yes, that is my answer, as I mentioned above.",
     ],
 }
-SCIENCE_MORE = (" This comes up a lot in school science lessons. There is much more to say about "
-                "it, and whole books cover it.")
-NOTE_MORE = (" I hope you're keeping well. Let's catch up soon over a coffee. Take care, and "
-             "speak soon!")
+# padding that makes a correct answer ignore a format demand: [train phrasing, test phrasing]
+EXTRA: dict[str, list[str]] = {
+    "city": ["It is well worth a visit.", "Many travellers put it on their list."],
+    "science": ["This comes up a lot in school science lessons. There is much more to say about "
+                "it, and whole books cover it.",
+                "Teachers often use it as an example in class. I could go on about it for a "
+                "long time, as it is a rich subject."],
+    "note": ["I hope you're keeping well. Let's catch up soon over a coffee. Take care, and "
+             "speak soon!",
+             "Hope all is good with you. We should meet up for lunch one of these days. All "
+             "the best!"],
+}
+# format demands added to a request: [train phrasing, test phrasing]
+DEMANDS: dict[str, list[str]] = {
+    "name": ["Answer with just the city name.", "Reply with only the name of the city."],
+    "sentence": ["Please answer in a full sentence.", "Write your answer as a complete sentence."],
+    "short": ["Please answer in one short sentence.",
+              "Keep the answer to a single brief sentence."],
+    "number": ["Reply with just the number.", "Give me only the number, nothing else."],
+    "working": ["Show your working.", "Show the calculation."],
+    "one": ["Keep it to one sentence.", "Make it a single sentence, please."],
+}
 # fmt: on

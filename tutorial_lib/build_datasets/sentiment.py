@@ -1,10 +1,31 @@
-"""The sentiment dataset: short reviews labelled positive or negative, balanced."""
+"""The sentiment dataset: reviews labelled positive or negative, balanced and interleaved.
+
+A review is context (what was reviewed, the plot, who went), asides, opinions on aspects
+(mostly of the review's polarity, often with one or two of the other), negated and hedged
+opinions, sarcasm in negative reviews, and a verdict, usually at the end; lengths have a long
+tail. Stands in for IMDB (Maas et al., 2011), shorter so that few-shot prompts fit a CPU.
+"""
 
 from __future__ import annotations
 
 import random
 
-from .common import Row, Splits, _cap, _pool, _unique_rows
+from .common import Row, Splits, _cap, _half, _pick, _pool, _unique_rows
+from .sentiment_words import (
+    ASIDES,
+    ASPECTS,
+    CLOSINGS,
+    CONTEXT,
+    HEDGES,
+    NEGATED,
+    NEGATIVE_WORDS,
+    OPINIONS,
+    POSITIVE_WORDS,
+    SARCASM,
+    VERDICTS,
+    WHEN,
+    WHO,
+)
 
 # fmt: off
 REVIEW_THINGS: dict[str, list[str]] = {
@@ -148,52 +169,89 @@ REVIEW_AGAIN: dict[str, dict[str, list[str]]] = {
                      "I've gone back to my old app."],
     },
 }
-VERDICTS: dict[str, list[str]] = {
-    "positive": [
-        "{thing} was wonderful.", "I really enjoyed {thing}.", "{thing} exceeded my expectations.",
-        "{thing} was not bad at all.", "I have no complaints about {thing}.",
-        "{thing} did not disappoint.",
-        "{thing} turned out to be a pleasant surprise.", "Five stars for {thing}.",
-        "{thing} was better than I expected.",
-        "I wasn't expecting much from {thing}, but it won me over.",
-        "{thing} is worth every penny.", "Pretty happy with {thing}, to be honest.",
-        "I keep recommending {thing} to my friends.",
-        "{thing} has a few rough edges, but I liked it a lot.",
-        "I can't find anything wrong with {thing}.", "{thing} was a real treat.",
-    ],
-    "negative": [
-        "{thing} was a real letdown.", "I regret choosing {thing}.",
-        "{thing} was not worth the money.",
-        "I wanted to like {thing}, but it fell short.", "{thing} was disappointing.",
-        "One star for {thing}.",
-        "{thing} was not good at all.", "{thing} was worse than I expected.",
-        "I can't recommend {thing}.",
-        "{thing} left a lot to be desired.", "Sadly, {thing} did not live up to the hype.",
-        "I expected more from {thing}.",
-        "{thing} had some nice moments, but overall it disappointed me.",
-        "I would not choose {thing} again.", "{thing} was nothing like the reviews promised.",
-        "Honestly, {thing} was a mess.",
-    ],
-}
 # fmt: on
+
+
 LABELS = ("positive", "negative")
+WORDS = {"positive": POSITIVE_WORDS, "negative": NEGATIVE_WORDS}
+OTHER = {"positive": "negative", "negative": "positive"}
+
+
+def _thing(rng: random.Random, domain: str, split: str) -> str:
+    """Return a reviewed item of `domain` (test items never appear in train)."""
+    return rng.choice(_pool(REVIEW_THINGS[domain], split))
+
+
+def _opinion(rng: random.Random, aspect: str, polarity: str, split: str) -> str:
+    """Return one sentence judging `aspect` with `polarity`: plain, hedged or negated."""
+    pos, neg = _pick(rng, POSITIVE_WORDS, split), _pick(rng, NEGATIVE_WORDS, split)
+    slots = {"aspect": aspect, "Aspect": _cap(aspect), "pos": pos, "neg": neg}
+    style = rng.random()
+    if style < 0.2:
+        return str(_pick(rng, NEGATED[polarity], split)).format(**slots)
+    text = str(_pick(rng, OPINIONS, split)).format(
+        word=pos if polarity == "positive" else neg, **slots
+    )
+    if style < 0.35:
+        return f"{_pick(rng, HEDGES, split)} {text[:1].lower()}{text[1:]}"
+    return text
+
+
+def _count(verbosity: float, scale: float, most: int) -> int:
+    """Return how many sentences of one kind a review of `verbosity` gets, at most `most`."""
+    return min(most, int(scale * verbosity))
+
+
+def _review(rng: random.Random, split: str, label: str) -> str:
+    """Return one review with the sentiment `label`."""
+    domain = rng.choice(list(REVIEW_THINGS))
+    thing = _thing(rng, domain, split)
+    fill = {
+        "thing": thing,
+        "Thing": _cap(thing),
+        "who": rng.choice(WHO),
+        "when": rng.choice(WHEN),
+        "n": rng.randint(2, 9),
+    }
+    context = _half(CONTEXT[domain], split)
+    asides = _half(ASIDES, split)
+    aspects = rng.sample(ASPECTS[domain], len(ASPECTS[domain]))
+    verbosity = rng.lognormvariate(0.0, 0.8)  # long-tailed: most reviews short, a few long
+    parts = [t.format(**fill) for t in rng.sample(context, _count(verbosity, 1.5, len(context)))]
+    parts += rng.sample(asides, _count(verbosity, 0.8, len(asides)))
+    n_main, n_other = 1 + _count(verbosity, 2.5, 11), rng.choice([0, 0, 1, 1, 2])
+    polarities = [label] * n_main + [OTHER[label]] * n_other
+    rng.shuffle(polarities)
+    opinions = [_opinion(rng, a, p, split) for a, p in zip(aspects, polarities)]
+    if label == "negative" and rng.random() < 0.25:
+        neg = _pick(rng, NEGATIVE_WORDS, split)
+        opinions.append(str(_pick(rng, SARCASM, split)).format(aspect=aspects[-1], neg=neg))
+    if rng.random() < 0.5:
+        details = _half(REVIEW_DETAILS[domain][label], split)
+        opinions.append(_cap(rng.choice(details)) + ".")
+    verdict = _cap(str(_pick(rng, VERDICTS[label], split)).format(thing=thing))
+    closing = [str(_pick(rng, CLOSINGS[label] + REVIEW_AGAIN[domain][label], split))]
+    ending = closing if rng.random() < 0.5 else []
+    if rng.random() < 0.8:  # most reviews give the verdict after the plot and the details
+        return " ".join(parts + opinions + [verdict] + ending)
+    return " ".join([verdict] + parts + opinions + ending)
+
+
+def short_review(rng: random.Random, split: str, label: str) -> str:
+    """Return a one- or two-sentence review with `label` (the instructions dataset's input)."""
+    domain = rng.choice(list(REVIEW_THINGS))
+    thing = _thing(rng, domain, split)
+    verdict = _cap(str(_pick(rng, VERDICTS[label], split)).format(thing=thing))
+    detail = _cap(rng.choice(_half(REVIEW_DETAILS[domain][label], split))) + "."
+    return rng.choice([verdict, f"{verdict} {detail}", f"{detail} {verdict}"])
 
 
 def _sentiment_row(rng: random.Random, split: str, i: int) -> Row:
     """Return one review row; the label alternates with `i` so the classes are balanced."""
     label = LABELS[i % 2]
-    domain = rng.choice(list(REVIEW_THINGS))
-    thing = rng.choice(_pool(REVIEW_THINGS[domain], split))
-    verdict = _cap(rng.choice(VERDICTS[label]).format(thing=thing))
-    fact = rng.choice(REVIEW_DETAILS[domain][label])  # lower case, no full stop
-    detail, again = _cap(fact) + ".", rng.choice(REVIEW_AGAIN[domain][label])
-    joined = f"{verdict[:-1]}: {fact}."
-    text = rng.choice(
-        [verdict, f"{verdict} {detail}", f"{detail} {verdict}", f"{verdict} {again}", joined]
-    )
-    return {"text": text, "label": label}
+    return {"text": _review(rng, split, label), "label": label}
 
 
 def make_sentiment(rng: random.Random) -> Splits:
-    """Return the sentiment splits: balanced positive/negative reviews."""
-    return _unique_rows(rng, "sentiment", _sentiment_row)
+    """Return the sentiment splits: balanced, interleaved positive/negative reviews."""
+    return _unique_rows(rng, "sentiment", _sentiment_row, balance="label")
