@@ -42,7 +42,9 @@ DIALOGS: list[dict] = [
                        {"offer": "I can exchange it for a new one right away.",
                         "res": "exchanges it for a new one"},
                        {"offer": "I can give you store credit for the full price.",
-                        "res": "receives store credit"}]},
+                        "res": "receives store credit"},
+                       {"offer": "I can repair it for you free of charge.",
+                        "res": "gets it repaired for free"}]},
      "turns": [["Excuse me, I'd like to return {item} I bought here last week.",
                 "Hi, I bought {item} here a few days ago and I'd like to return it."],
                ["What seems to be the problem with it?",
@@ -69,14 +71,14 @@ DIALOGS: list[dict] = [
                ["{time} is perfect. Where should we meet?",
                 "Yes, {time} is fine. Where shall we meet?"],
                ["Let's use {room}. I'll book it.", "I'll reserve {room} for us."],
-               ["Good. I'll bring my notes.", "Perfect, see you then."]],
+               ["Good. I'll bring my notes.", "Perfect, see you there."]],
      "summaries": ["#Person1# and #Person2# agree to meet on {day} at {time} in {room} to discuss "
                    "{topic}.",
                    "#Person1# arranges a meeting with #Person2# about {topic} for {day} at {time} "
                    "in "
                    "{room}."]},
-    {"slots": {"doctor": ["Dr. Patel", "Dr. Kim", "Dr. Novak", "Dr. Okafor", "Dr. Silva",
-                          "Dr. Brennan"],
+    {"slots": {"doctor": ["Dr Patel", "Dr Kim", "Dr Novak", "Dr Okafor", "Dr Silva",
+                          "Dr Brennan"],
                "symptom": ["a sore throat", "a bad cough", "back pain", "a skin rash", "headaches",
                            "an earache", "a sprained ankle"],
                "day": DAYS[:6], "time": TIMES_DAY},
