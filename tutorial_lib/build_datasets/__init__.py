@@ -44,6 +44,7 @@ from .general_text import CORPUS, make_general_text, read_corpus
 from .instructions import make_instructions
 from .preferences import make_preferences
 from .sentiment import make_sentiment
+from .shapes import STANDS_IN_FOR, shape_table
 
 __all__ = [
     "CORPUS",
@@ -94,7 +95,8 @@ def build_all(out_dir: Path = OUT_DIR, seed: int = 0) -> dict[str, dict[str, int
         folder.mkdir(parents=True, exist_ok=True)
         for split in SPLITS:
             _write_jsonl(folder / f"{split}.jsonl", splits[split], list(SCHEMAS[name]))
-        (folder / "README.md").write_text(_card(name, splits, seed), encoding="utf-8", newline="\n")
+        card = _card(name, splits, seed, shape_table(name, splits), STANDS_IN_FOR[name][0])
+        (folder / "README.md").write_text(card, encoding="utf-8", newline="\n")
         counts[name] = {s: len(splits[s]) for s in SPLITS}
     (out_dir / "README.md").write_text(_index(counts, seed), encoding="utf-8", newline="\n")
     return counts

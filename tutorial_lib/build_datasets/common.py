@@ -41,35 +41,36 @@ LESSONS: dict[str, list[str]] = {
 # name -> what it is and how it was made (the card's first paragraph)
 DESCRIPTIONS: dict[str, str] = {
     "sentiment": (
-        "Short reviews of products, films, restaurants, hotels and apps, one or two sentences "
-        "each, "
-        "labelled positive or negative (balanced). Each review joins a verdict template (direct, "
-        "mild, "
-        "indirect or negated, e.g. 'not bad at all') with a domain-specific detail and a closing "
-        "remark; "
-        "the reviewed items of the test split never appear in train."
+        "Reviews of products, films, restaurants, hotels and apps, labelled positive or negative. "
+        "A review gives context first (what was bought, the plot, who came along), asides, "
+        "opinions on several aspects (usually one or two against the verdict: mixed reviews), "
+        "negated and hedged opinions ('I would not call the pacing dull'), sarcasm in some "
+        "negative reviews, then the verdict, mostly at the end. Lengths have a long tail. IMDB "
+        "reviews are much longer (a median of about 174 words): the course keeps its reviews "
+        "shorter because lesson 01 puts k of them into one few-shot prompt, which must fit the "
+        "CPU budget. Both splits are balanced and interleaved by label, so the first n rows "
+        "that a lesson takes are near 50/50; the reviewed items of the test split never appear "
+        "in train."
     ),
     "arithmetic": (
-        "Grade-school word problems with two or three steps (+, -, *, / with exact integer "
-        "results) "
-        "from twelve scenario templates (shopping, baking, travel, savings, classroom, garden, "
-        "reading, "
-        "farm, tickets, bus, party, running). Slots are random names and numbers; the rationale "
-        "writes "
-        "every computation out ('3 * 4 = 12') and ends with 'The answer is N.'. Test problems use "
-        "names that train never uses."
+        "Word problems of one to eight steps (+, -, *, / with exact integer results): a "
+        "collection (stickers, eggs, coins...) goes through a chain of events, one operation "
+        "each, sometimes starting from boxes of items. About 40% of the problems take one or "
+        "two steps, 35% three or four and 25% five to eight: a hard tail. The rationale writes "
+        "every computation out ('37 * 4 = 148') and ends with 'The answer is N.'. Test problems "
+        "use names that train never uses."
     ),
     "dialogsum": (
-        "Two-person dialogues in the DialogSum format ('#Person1#: ...' per line, 4-8 turns) from "
+        "Two-person dialogues in the DialogSum format ('#Person1#: ...' per line) built on "
         "fourteen everyday scenarios (booking a table, returning an item, planning a meeting, a "
-        "doctor's "
-        "appointment, directions, a job interview, borrowing, hotel check-in, ordering coffee, "
-        "weekend "
-        "plans, a lost item, a repair, train tickets, renting a flat). Each turn and each summary "
-        "has "
-        "several phrasings; slots are names, days, times, items and places. The summary is "
-        "third-person "
-        "and names the key slots."
+        "doctor's appointment, directions, a job interview, borrowing, hotel check-in, ordering "
+        "coffee, weekend plans, a lost item, a repair, train tickets, renting a flat), with "
+        "small talk and digressions (weather, work, family, football...) before and inside the "
+        "scenario and some longer turns; how much is set by a long-tailed draw, so most "
+        "dialogues are of moderate length and a few are long. The summary is third-person, "
+        "names the scenario's key slots and mentions only digressions of two or more exchanges. "
+        "Test rows carry three differently phrased references in `references` (`summary` is "
+        "the first), as DialogSum's test split does."
     ),
     "instructions": (
         "Multi-task instruction data in twelve task types, balanced, each with several paraphrased "
@@ -272,8 +273,8 @@ def _write_jsonl(path: Path, rows: list[Row], columns: list[str]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
 
 
-def _card(name: str, splits: Splits, seed: int) -> str:
-    """Return the README.md card of dataset `name`."""
+def _card(name: str, splits: Splits, seed: int, shape: str = "", stands_in_for: str = "") -> str:
+    """Return the README.md card of dataset `name`, with its `shape` table (see `shapes`)."""
     sizes = "".join(f"| {s} | {len(splits[s])} |\n" for s in SPLITS)
     columns = "\n".join(f"- `{c}`: {meaning}" for c, meaning in SCHEMAS[name].items())
     lessons = "\n".join(f"- `notebooks/{lesson}.ipynb`" for lesson in LESSONS[name])
@@ -285,11 +286,19 @@ def _card(name: str, splits: Splits, seed: int) -> str:
         "and word "
         "lists in `tutorial_lib/build_datasets/`; rerunning it rewrites these files byte for byte. "
         "No test "
-        "row repeats a train row."
+        "row repeats a train row, and no test row shares a sentence of more than four words with "
+        "the train split: the generators draw their phrasings from split halves."
     )
+    synthetic = (
+        f"This set is made by the course, not collected: it stands in for {stands_in_for}, "
+        "shaped like it but smaller and far more regular, so a result on it is likely to "
+        "overstate what the same method does on the real set.\n\n"
+        if stands_in_for else ""
+    )
+    shape_md = f"## Shape\n\n{synthetic}{shape}\n" if shape else ""
     return (
         f"# {name}\n\n{DESCRIPTIONS[name]}\n\n{made}\n\n| split | rows |\n| --- | --- |\n{sizes}\n"
-        f"## Columns\n\n{columns}\n\n## Used in\n\n{lessons}\n\n"
+        f"{shape_md}## Columns\n\n{columns}\n\n## Used in\n\n{lessons}\n\n"
         f"## Example (first train row)\n\n```json\n{example}\n```\n\n## License\n\n{LICENSE}\n"
     )
 
