@@ -70,7 +70,8 @@ def test_every_dataset_has_a_card_and_the_index_lists_it(built):
 def test_columns_in_schema_order(built, name):
     for split in SPLITS:
         for line in (built / name / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
-            assert list(json.loads(line)) == list(SCHEMAS[name])
+            extra = ["references"] if (name, split) == ("dialogsum", "test") else []
+            assert list(json.loads(line)) == [*SCHEMAS[name], *extra]
 
 
 @pytest.mark.parametrize("name", list(SIZES))
@@ -112,7 +113,7 @@ def test_arithmetic_rationales_end_with_the_answer_and_compute_correctly(data):
             assert isinstance(answer, int) and not isinstance(answer, bool) and answer > 0
             assert row["rationale"].endswith(f"The answer is {answer}.")
             steps = re.findall(r"(\d+) ([-+*/]) (\d+) = (\d+)", row["rationale"])
-            assert 2 <= len(steps) <= 4, row
+            assert 1 <= len(steps) <= 8, row
             for a, op, b, c in steps:
                 a, b, c = int(a), int(b), int(c)
                 assert {"+": a + b, "-": a - b, "*": a * b, "/": a / b}[op] == c, row
@@ -128,11 +129,11 @@ def test_people_in_test_never_appear_in_train(data, name, field):
     assert test_people and not test_people & people(data[name]["train"])
 
 
-def test_dialogues_alternate_speakers_with_four_to_eight_turns(data):
+def test_dialogues_alternate_speakers_with_at_least_four_turns(data):
     for split in SPLITS:
         for row in data["dialogsum"][split]:
             turns = row["dialogue"].split("\n")
-            assert 4 <= len(turns) <= 8
+            assert len(turns) >= 4
             for k, turn in enumerate(turns):
                 assert turn.startswith(f"#Person{k % 2 + 1}#: ")
             assert "#Person" in row["summary"] and "{" not in row["dialogue"] + row["summary"]

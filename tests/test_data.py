@@ -178,10 +178,14 @@ def test_dialogsum_test_rows_repeated_once_per_reference_are_merged():
     assert test["references"] == [SUMMARIES, SUMMARIES] and test["summary"] == [SUMMARIES[0]] * 2
 
 
-def test_local_dialogsum_rows_carry_a_one_element_reference_list():
-    test = load_data("dialogsum")["test"]
+def test_local_dialogsum_test_rows_carry_three_references_and_train_rows_one():
+    ds = load_data("dialogsum")
+    test, train = ds["test"], ds["train"]
     assert test.column_names == ["dialogue", "summary", "references"]
-    assert all(refs == [summary] for refs, summary in zip(test["references"], test["summary"]))
+    assert all(len(refs) == 3 and refs[0] == summary
+               for refs, summary in zip(test["references"], test["summary"]))
+    assert train.column_names == ["dialogue", "summary", "references"]
+    assert all(refs == [summary] for refs, summary in zip(train["references"], train["summary"]))
 
 
 def test_dialogsum_row_without_any_summary_is_a_clear_error():

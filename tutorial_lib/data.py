@@ -59,8 +59,8 @@ def load_data(name: str, source: str = "local") -> DatasetDict:
 
     source='local' reads `datasets_cache/<name>/`; source='hub' downloads the matching public
     dataset (needs internet, e.g. on Colab) and maps it to the same columns. Every dialogsum split
-    also has a 'references' column, the list of its reference summaries (one for the course's own
-    rows and for DialogSum's train split, three for DialogSum's test dialogues).
+    also has a 'references' column, the list of its reference summaries (one for the train splits,
+    three for the test dialogues, in the course's set as in DialogSum's).
     """
     check_name(name)
     if source == "hub":
@@ -92,7 +92,8 @@ def _read_local(name: str) -> DatasetDict:
 
 
 def with_references(row: dict) -> dict:
-    """Return a dialogsum row with a 'references' list (its one 'summary') unless it has one."""
+    """Return a dialogsum row with a 'references' list (its one 'summary') unless it has one (the
+    test rows carry three)."""
     if "references" in row or "summary" not in row:
         return row  # check_schema names a missing 'summary'
     return {**row, "references": [row["summary"]]}
