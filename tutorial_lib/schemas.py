@@ -10,7 +10,7 @@ from .errors import CourseError
 
 # name -> the columns every split must have (and their meaning)
 SCHEMAS: dict[str, dict[str, str]] = {
-    "sentiment": {"text": "a short review", "label": "'positive' or 'negative'"},
+    "sentiment": {"text": "a review", "label": "'positive' or 'negative'"},
     "arithmetic": {
         "question": "a word problem",
         "rationale": "step-by-step working ending in 'The answer is N.'",

@@ -188,12 +188,24 @@ def _opinion(rng: random.Random, aspect: str, polarity: str, split: str) -> str:
     slots = {"aspect": aspect, "Aspect": _cap(aspect), "pos": pos, "neg": neg}
     style = rng.random()
     if style < 0.2:
-        return str(_pick(rng, NEGATED[polarity], split)).format(**slots)
+        return _agree(str(_pick(rng, NEGATED[polarity], split)).format(**slots), aspect)
     text = str(_pick(rng, OPINIONS, split)).format(
         word=pos if polarity == "positive" else neg, **slots
     )
     if style < 0.35:
-        return f"{_pick(rng, HEDGES, split)} {text[:1].lower()}{text[1:]}"
+        text = f"{_pick(rng, HEDGES, split)} {text[:1].lower()}{text[1:]}"
+    return _agree(text, aspect)
+
+
+def _agree(text: str, aspect: str) -> str:
+    """Return `text` with "was" made "were" after a plural `aspect` ("the desserts were")."""
+    if not aspect.endswith("s"):
+        return text
+    for before, after in [(f"{aspect} was", f"{aspect} were"),
+                          (f"{_cap(aspect)} was", f"{_cap(aspect)} were"),
+                          (f"{aspect}, which was", f"{aspect}, which were"),
+                          (", it was", ", they were"), ("and it was", "and they were")]:
+        text = text.replace(before, after)
     return text
 
 
@@ -225,7 +237,8 @@ def _review(rng: random.Random, split: str, label: str) -> str:
     opinions = [_opinion(rng, a, p, split) for a, p in zip(aspects, polarities)]
     if label == "negative" and rng.random() < 0.25:
         neg = _pick(rng, NEGATIVE_WORDS, split)
-        opinions.append(str(_pick(rng, SARCASM, split)).format(aspect=aspects[-1], neg=neg))
+        sarcasm = str(_pick(rng, SARCASM, split)).format(aspect=aspects[-1], neg=neg)
+        opinions.append(_agree(sarcasm, aspects[-1]))
     if rng.random() < 0.5:
         details = _half(REVIEW_DETAILS[domain][label], split)
         opinions.append(_cap(rng.choice(details)) + ".")

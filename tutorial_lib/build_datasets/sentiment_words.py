@@ -7,7 +7,7 @@ splits never share a sentence; reviewed items are split too (see `sentiment._thi
 # domain -> the aspects a review can judge
 ASPECTS: dict[str, list[str]] = {
     "product": ["the build quality", "the battery", "the design", "the price", "the packaging",
-                "the instructions", "the noise it makes", "the size", "the handle",
+                "the instructions", "the noise level", "the size", "the handle",
                 "the customer service", "the delivery", "the finish"],
     "movie": ["the acting", "the soundtrack", "the script", "the pacing", "the camera work",
               "the ending", "the dialogue", "the villain", "the lead actor", "the special effects",
