@@ -141,15 +141,19 @@ def _ask_note(rng: random.Random) -> Ask:
     elif kind == 2:
         day, wrong_day = rng.sample(DAYS[:5], 2)
         q = f"Write a short welcome message for {name}, who is joining our team on {day}."
-        note = (f"Welcome to the team, {name}! We're delighted you're joining us on {{d}}. "
-                "See you then!")
+        note = (
+            f"Welcome to the team, {name}! We're delighted you're joining us on {{d}}. "
+            "See you then!"
+        )
         good, wrong = note.format(d=day), note.format(d=wrong_day)
         one = f"Welcome aboard, {name}, and see you on {day}!"
     else:
         occasion, wrong_occasion = rng.sample(OCCASIONS, 2)
         q = f"Write a short note congratulating {name} on {occasion}."
-        note = (f"Congratulations on {{o}}, {name}! You worked so hard for this, and I'm really "
-                "proud of you.")
+        note = (
+            f"Congratulations on {{o}}, {name}! You worked so hard for this, and I'm really "
+            "proud of you."
+        )
         good, wrong = note.format(o=occasion), note.format(o=wrong_occasion)
         one = f"Huge congratulations on {occasion}, {name}!"
     if rng.random() < 0.5:
