@@ -16,8 +16,10 @@ from .profiles import Profile
 
 
 def project_root() -> Path:
-    """Return the course folder (the nearest ancestor of the working directory holding notebooks/),
-    else cwd."""
+    """Return the course folder: cwd or its nearest parent with notebooks/ and tutorial_lib/.
+
+    Where no such folder is found, cwd itself.
+    """
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder / "notebooks").is_dir() and (folder / "tutorial_lib").is_dir():
@@ -28,14 +30,15 @@ def project_root() -> Path:
 def report_dir(profile: str, dry_run: bool = False) -> Path:
     """Return the folder `profile`'s report goes to: $COURSE_REPORT_DIR, else reports/<profile>/.
 
-    A dry run's go to reports/<profile>-dry-run/, never among the real run's results."""
+    A dry run's go to reports/<profile>-dry-run/, never among the real run's results.
+    """
     if os.environ.get("COURSE_REPORT_DIR"):
         return Path(os.environ["COURSE_REPORT_DIR"])
     return project_root() / "reports" / (profile + ("-dry-run" if dry_run else ""))
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file, so a reader never sees half a file."""
+    """Return None after writing `text` to `path` through a temporary file (never half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(
         "w", dir=path.parent, delete=False, encoding="utf-8", suffix=".tmp"
@@ -50,8 +53,7 @@ def _plain(value: Any) -> Any:
 
 
 def peak_memory() -> dict[str, float]:
-    """Return this process's peak memory so far, GiB: resident RAM, and the CUDA allocator's
-    peak."""
+    """Return this process's peak memory so far, GiB: resident RAM and the CUDA allocator's peak."""
     ru_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
     ram = ru_maxrss / 2**30 if sys.platform == "darwin" else ru_maxrss / 2**20
     peak = {"RAM GiB": round(ram, 2)}
@@ -123,8 +125,7 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 
 
 def write_report(folder: Path) -> Path:
-    """Return the path of REPORT.md written in `folder` from the recorded results and notebook wall
-    times."""
+    """Return the path of REPORT.md, written in `folder` from the results and notebooks' times."""
     results = [json.loads(p.read_text()) for p in sorted((folder / "results").glob("*.json"))]
     timings_file = folder / "timings.json"
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}

@@ -1,5 +1,7 @@
-"""What the dataset builders share: row types, sizes, name pools, helpers, and the JSONL, card and
-index writers."""
+"""What the dataset builders share: row types, sizes, name pools, helpers, and the writers.
+
+The writers write a dataset's JSONL splits, its card and the index of all datasets.
+"""
 
 from __future__ import annotations
 
@@ -129,8 +131,7 @@ def _low(text: str) -> str:
 
 
 def _pool(items: list, split: str) -> list:
-    """Return the part of `items` reserved for `split`: every fifth item for test, the rest for
-    train."""
+    """Return the part of `items` kept for `split`: every fifth item for test, others for train."""
     return [x for i, x in enumerate(items) if (i % 5 == 4) == (split == "test")]
 
 
@@ -142,8 +143,7 @@ def _choose(rng: random.Random, phrasings: list[str], **slots: object) -> str:
 def _one_operation(
     rng: random.Random, mul_a: tuple[int, int], mul_b: tuple[int, int], add_below: int
 ) -> tuple[int, int, str, str, int]:
-    """Return (a, b, op, op word, result) of a random +, - or * question whose result is not
-    negative."""
+    """Return (a, b, op, op word, result) of a random +, - or * question with a result >= 0."""
     op, word = rng.choice([("+", "plus"), ("-", "minus"), ("*", "times")])
     if op == "*":
         a, b = rng.randint(*mul_a), rng.randint(*mul_b)
@@ -165,8 +165,7 @@ def main_text(name: str, row: Row) -> str:
 def _unique_rows(
     rng: random.Random, name: str, make_row: Callable[[random.Random, str, int], Row]
 ) -> Splits:
-    """Return train and test rows from `make_row(rng, split, index)`, no main text repeated
-    anywhere."""
+    """Return train and test rows from `make_row(rng, split, index)`, no main text repeated."""
     seen: set[str] = set()
     out: Splits = {}
     for split, n in zip(SPLITS, SIZES[name]):
@@ -189,8 +188,7 @@ def _unique_rows(
 
 
 def check_disjoint(name: str, splits: Splits) -> None:
-    """Return None if no test row of `name` repeats a train row's main text; raise ValueError
-    otherwise."""
+    """Return None if no test row of `name` repeats a train row's main text; else ValueError."""
     train = {main_text(name, r) for r in splits["train"]}
     shared = [main_text(name, r) for r in splits["test"] if main_text(name, r) in train]
     if shared:
@@ -201,7 +199,7 @@ def check_disjoint(name: str, splits: Splits) -> None:
 
 
 def _write_jsonl(path: Path, rows: list[Row], columns: list[str]) -> None:
-    """Write `rows` to `path` as JSON lines, keys in `columns` order; return None."""
+    """Return None after writing `rows` to `path` as JSON lines, keys in `columns` order."""
     lines = [json.dumps({c: row[c] for c in columns}, ensure_ascii=False) for row in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
 

@@ -302,8 +302,10 @@ DIALOGS: list[dict] = [
 
 
 def _fill_slots(rng: random.Random, slots: dict, names: list[str]) -> dict[str, str]:
-    """Return one value per slot (dict values merged in), plus names and capitalised `{Slot}`
-    variants."""
+    """Return one value per slot (dict values merged in), two names, and capitalised variants.
+
+    Each key also gets a `{Key}` variant with its value's first letter in upper case.
+    """
     name, name2 = rng.sample(names, 2)
     out: dict[str, str] = {"name": name, "name2": name2}
     for key, values in slots.items():
