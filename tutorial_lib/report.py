@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from .profiles import Profile
+from .stats import Comparison
 
 
 def project_root() -> Path:
@@ -69,12 +70,15 @@ def record(
     figures: dict[str, Any] | None = None,
     *,
     name: str | None = None,
+    effects: dict[str, Comparison] | None = None,
 ) -> Path:
     """Return the path of the results file written for `plan`'s lesson: numbers, tables and figures.
 
     plan: the lesson's plan (its lesson and profile say where the results go); numbers: name ->
     value; tables: title -> rows (list of dicts, or a DataFrame); figures: name -> matplotlib
-    Figure; name: the results' name where they are not a lesson's (e.g. "bench_sft").
+    Figure; name: the results' name where they are not a lesson's (e.g. "bench_sft"); effects:
+    the lesson's headline comparisons (stats.compare), e.g. {"LoRA - base, ROUGE-L": ...}, which
+    the report card lists with their intervals, shown or within noise.
     """
     from .plans import LESSONS
 
@@ -98,6 +102,7 @@ def record(
             t: [{k: _plain(v) for k, v in row.items()} for row in r] for t, r in rows.items()
         },
         "figures": saved,
+        "effects": {k: effect_row(c) for k, c in (effects or {}).items()},
         "peak memory": peak_memory(),
     }
     path = out / "results" / f"{lesson}.json"
@@ -107,6 +112,16 @@ def record(
         "the report card."
     )
     return path
+
+
+def effect_row(comparison: Comparison) -> dict[str, Any]:
+    """Return a comparison as the report card lists it: difference, 95% interval, n, verdict."""
+    return {
+        "difference": round(comparison.difference, 4),
+        "95% CI": f"{comparison.low:+.3f} to {comparison.high:+.3f}",
+        "n": comparison.n,
+        "verdict": "shown" if comparison.shown else "within noise",
+    }
 
 
 def _fmt(value: Any) -> str:
@@ -140,6 +155,12 @@ def write_report(folder: Path) -> Path:
         rows = [{"notebook": k, **v, **peaks.get(k, {})} for k, v in timings.items()]
         note = "Peak memory: the notebook kernel's, when it recorded its results."
         lines += ["## Notebooks run", "", note, "", markdown_table(rows), ""]
+    effects = [{"lesson": r["lesson"], "effect": k, **v}
+               for r in results for k, v in r.get("effects", {}).items()]
+    if effects:
+        note = ("Each lesson's headline comparison on the same examples, with its paired 95% "
+                "interval: shown when the interval excludes zero, else within noise.")
+        lines += ["## Headline effects", "", note, "", markdown_table(effects), ""]
     for r in results:
         lines += [f"## {r['lesson']}", ""]
         if r["numbers"]:
