@@ -37,7 +37,7 @@ def test_record_then_write_report(tmp_path, monkeypatch):
     assert "![probs](figures/00_setup_and_tour_probs.png)" in report
     # the headline effects: each with its paired interval and a verdict
     assert "| lesson | effect | difference | 95% CI | n | verdict |" in report
-    shown = "| 00_setup_and_tour | sampled - greedy, accuracy | 0.5 | +0.350 to +0.650 | 40 | shown |"
+    shown = "| sampled - greedy, accuracy | 0.5 | +0.350 to +0.650 | 40 | shown |"
     assert shown in report
     assert "| top-k - greedy, accuracy | 0 |" in report and "within noise |" in report
 
