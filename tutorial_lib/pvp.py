@@ -202,6 +202,25 @@ def fit(
 
 
 @torch.no_grad()
+def correct_of(
+    logits_fn: Callable[[list[str]], torch.Tensor],
+    texts: Sequence[str],
+    labels: Sequence[int],
+    batch_size: int,
+) -> list[int]:
+    """Return 1 for each text whose highest logit is at its label's index, else 0 (in order)."""
+    if not texts or len(texts) != len(labels):
+        raise CourseError(
+            f"accuracy_of() needs the same non-zero number of texts and labels (got {len(texts)}, "
+            f"{len(labels)})."
+        )
+    correct = []
+    for start in range(0, len(texts), batch_size):
+        predicted = logits_fn(list(texts[start : start + batch_size])).argmax(-1).cpu()
+        correct += (predicted == torch.tensor(labels[start : start + batch_size])).int().tolist()
+    return correct
+
+
 def accuracy_of(
     logits_fn: Callable[[list[str]], torch.Tensor],
     texts: Sequence[str],
@@ -209,13 +228,5 @@ def accuracy_of(
     batch_size: int,
 ) -> float:
     """Return the fraction of texts whose highest logit is at their label's index."""
-    if not texts or len(texts) != len(labels):
-        raise CourseError(
-            f"accuracy_of() needs the same non-zero number of texts and labels (got {len(texts)}, "
-            f"{len(labels)})."
-        )
-    correct = 0
-    for start in range(0, len(texts), batch_size):
-        predicted = logits_fn(list(texts[start : start + batch_size])).argmax(-1).cpu()
-        correct += (predicted == torch.tensor(labels[start : start + batch_size])).sum().item()
-    return correct / len(texts)
+    correct = correct_of(logits_fn, texts, labels, batch_size)
+    return sum(correct) / len(correct)

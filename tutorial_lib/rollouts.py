@@ -121,8 +121,14 @@ def evaluate(
     ref_model: PreTrainedModel | None = None,
     batch_size: int = 16,
     seed: int = 0,
-) -> tuple[dict[str, float], list[str]]:
-    """Return ({reward, kl, length} means over prompts, the sampled responses).
+    per_prompt: bool = False,
+) -> (
+    tuple[dict[str, float], list[str]]
+    | tuple[dict[str, float], list[str], dict[str, list[float]]]
+):
+    """Return ({reward, kl, length} means over prompts, the sampled responses), and with
+    per_prompt=True a third item: {reward, kl, length} -> one value per prompt, in prompt order
+    (what stats.interval and stats.compare need).
 
     One response is sampled per prompt, at temperature 1.
 
@@ -146,4 +152,6 @@ def evaluate(
         kls += ((logprobs - ref_logprobs) * mask).sum(1).tolist()
         lengths += mask.sum(1).tolist()
         texts += decoded
-    return {"reward": fmean(scores), "kl": fmean(kls), "length": fmean(lengths)}, texts
+    values = {"reward": [float(v) for v in scores], "kl": kls, "length": lengths}
+    means = {name: fmean(v) for name, v in values.items()}
+    return (means, texts, values) if per_prompt else (means, texts)
