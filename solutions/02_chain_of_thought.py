@@ -16,6 +16,11 @@ def extract_answer(text: str) -> int | None:
     Case does not matter; a colon, spaces and a "$" may come before the number, a "-" sign may start
     it and commas may group its digits ("The answer is: $1,250." -> 1250). Only occurrences followed
     by a number count ("The answer is 5. Hmm, the answer is unclear." -> 5); None if there is none.
+
+    The last one trusts a model that corrects itself. Lesson 02 reads the first one instead, in
+    the model's own turn only (cut at an invented "Q:" or "A:" line): a small model that goes on
+    to invent more lines would otherwise be graded on them. Compare the two readings on the
+    lesson's outputs.
     """
     found = ANSWER.findall(text)
     return int(found[-1].replace(",", "")) if found else None
