@@ -44,6 +44,7 @@ PYTEST := COURSE_PROFILE=quick HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 $(PY) -m pytes
 	--durations=10 --durations-min=5
 
 test: setup
+	$(VENV)/bin/ruff check --quiet .
 	$(PYTEST) --nbval-lax --nbval-current-env --nbval-cell-timeout=1800 tests notebooks
 
 # The edit-test loop: the unit tests alone, without the slow ones (installs, downloads).

@@ -9,12 +9,18 @@ from __future__ import annotations
 import torch
 
 
-def select_balanced(labels: list[str], k: int, seed: int = 0) -> list[int]:
-    """Return k distinct indices into `labels`, drawn at random with random.Random(seed), so that
-    each of the C different labels is used k // C or k // C + 1 times.
+def nearest_balanced(
+    query: list[float], pool: list[list[float]], labels: list[str], k: int
+) -> list[int]:
+    """Return the indices of the k pool examples nearest to `query` (cosine), label-balanced.
 
-    Example: labels ["pos", "neg", "pos", "neg", "pos"], k=2 -> one "pos" and one "neg" index, such
-    as [3, 0]. The same seed must give the same indices; different seeds, different draws.
+    Each of the C labels gets its k // C most similar pool examples; the k % C slots left go to
+    the most similar of the examples not chosen yet, whatever their labels. Order the indices from
+    the least similar to the most similar, so that the nearest demonstration sits right before the
+    query (as the notebook's select_nearest does). Ties go to the lower index.
+
+    Example: query [1, 0], pool [[1, 0], [0, 1], [1, 1], [-1, 0]], labels ["a", "a", "b", "b"],
+    k=2 -> [2, 0] (the nearest "b" is [1, 1], the nearest "a" is [1, 0], which is nearer still).
     """
     raise NotImplementedError
 

@@ -13,14 +13,23 @@ def extract_answer(text: str) -> int | None:
     Case does not matter; a colon, spaces and a "$" may come before the number, a "-" sign may start
     it and commas may group its digits ("The answer is: $1,250." -> 1250). Only occurrences followed
     by a number count ("The answer is 5. Hmm, the answer is unclear." -> 5); None if there is none.
+
+    The last one trusts a model that corrects itself. Lesson 02 reads the first one instead, in
+    the model's own turn only (cut at an invented "Q:" or "A:" line): a small model that goes on
+    to invent more lines would otherwise be graded on them. Compare the two readings on the
+    lesson's outputs.
     """
     raise NotImplementedError
 
 
-def majority_vote(answers: list[int | None]) -> int | None:
-    """Return the most common answer, ignoring None; a tie goes to the answer that came first.
+def weighted_vote(answers: list[int | None], weights: list[float]) -> int | None:
+    """Return the answer with the largest total weight, ignoring None; a tie goes to the answer that
+    came first.
 
-    None when there is no answer at all. Example: [3, 5, 3, None, 5] -> 3.
+    Self-consistency's vote gives every path one vote; Wang et al. (2023) also tried weighting each
+    path, e.g. by the probability the model gave it. `weights[i]` is path i's weight. None when
+    there is no answer at all. Example: answers [3, 5, 3, None, 5], weights [0.1, 0.9, 0.2, 1.0,
+    0.3] -> 5 (5 totals 1.2, 3 totals 0.3; the None path's weight counts for nothing).
     """
     raise NotImplementedError
 

@@ -5,27 +5,32 @@ Check them with: python -m tutorial_lib grade 01 --solutions
 
 from __future__ import annotations
 
-import random
-
 import torch
 
 
-def select_balanced(labels: list[str], k: int, seed: int = 0) -> list[int]:
-    """Return k distinct indices into `labels`, drawn at random with random.Random(seed), so that
-    each of the C different labels is used k // C or k // C + 1 times.
+def nearest_balanced(
+    query: list[float], pool: list[list[float]], labels: list[str], k: int
+) -> list[int]:
+    """Return the indices of the k pool examples nearest to `query` (cosine), label-balanced.
 
-    Example: labels ["pos", "neg", "pos", "neg", "pos"], k=2 -> one "pos" and one "neg" index, such
-    as [3, 0]. The same seed must give the same indices; different seeds, different draws.
+    Each of the C labels gets its k // C most similar pool examples; the k % C slots left go to
+    the most similar of the examples not chosen yet, whatever their labels. Order the indices from
+    the least similar to the most similar, so that the nearest demonstration sits right before the
+    query (as the notebook's select_nearest does). Ties go to the lower index.
+
+    Example: query [1, 0], pool [[1, 0], [0, 1], [1, 1], [-1, 0]], labels ["a", "a", "b", "b"],
+    k=2 -> [2, 0] (the nearest "b" is [1, 1], the nearest "a" is [1, 0], which is nearer still).
     """
-    rng = random.Random(seed)
+    q = torch.tensor(query, dtype=torch.float64)
+    p = torch.tensor(pool, dtype=torch.float64)
+    similarity = (p @ q / (p.norm(dim=1) * q.norm()).clamp_min(1e-12)).tolist()
+    ranked = sorted(range(len(pool)), key=lambda i: (-similarity[i], i))  # most similar first
     classes = sorted(set(labels))
-    by_label = {c: [i for i, label in enumerate(labels) if label == c] for c in classes}
-    extra = set(rng.sample(classes, k % len(classes)))  # which labels get one more
     chosen = []
     for c in classes:
-        chosen += rng.sample(by_label[c], k // len(classes) + (c in extra))
-    rng.shuffle(chosen)
-    return chosen
+        chosen += [i for i in ranked if labels[i] == c][: k // len(classes)]
+    chosen += [i for i in ranked if i not in chosen][: k - len(chosen)]
+    return sorted(chosen, key=lambda i: (similarity[i], -i))  # least similar first
 
 
 def few_shot_prompt(demos: list[tuple[str, str]], query: str) -> str:

@@ -11,14 +11,20 @@ import torch
 import torch.nn.functional as F
 
 
-def bradley_terry_loss(r_chosen: torch.Tensor, r_rejected: torch.Tensor) -> torch.Tensor:
-    """Return the Bradley-Terry loss: the mean over pairs of -log sigmoid(r_chosen - r_rejected),
-    as a 0-dim tensor that keeps the gradient.
+def margin_bradley_terry_loss(
+    r_chosen: torch.Tensor, r_rejected: torch.Tensor, margin: torch.Tensor
+) -> torch.Tensor:
+    """Return the Bradley-Terry loss with a margin (Llama 2's reward models, Touvron et al. 2023):
+    the mean over pairs of -log sigmoid(r_chosen - r_rejected - margin), as a 0-dim tensor that
+    keeps the gradient.
 
-    r_chosen, r_rejected: (pairs,), the reward model's scores. It must stay finite for large margins
-    (a margin of -200 gives 200, not inf).
+    r_chosen, r_rejected: (pairs,), the reward model's scores; margin: (pairs,), how much better the
+    labeller said the chosen answer is (0 for "slightly better", larger for "much better"): the
+    chosen answer must win by at least that much before the loss gets small. Margin 0 everywhere is
+    the notebook's bradley_terry_loss. It must stay finite for large differences (a score
+    difference of -200 gives 200, not inf).
     """
-    return -F.logsigmoid(r_chosen - r_rejected).mean()
+    return -F.logsigmoid(r_chosen - r_rejected - margin).mean()
 
 
 def pairwise_accuracy(r_chosen: torch.Tensor, r_rejected: torch.Tensor) -> float:

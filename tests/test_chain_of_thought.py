@@ -5,13 +5,16 @@ import numpy as np
 import pytest
 
 from tutorial_lib.chain_of_thought import (
+    TRIGGER,
     CoTConfig,
     SearchCost,
+    answers_of,
     auto_cot_demos,
     cluster_questions,
     direct_prompt,
     few_shot_cot_prompt,
     first_answer,
+    keep_demo,
     majority_vote,
     nearest_to_centroids,
     result_row,
@@ -20,6 +23,7 @@ from tutorial_lib.chain_of_thought import (
     value_scores,
     vote_accuracy,
     zero_shot_cot_prompt,
+    zero_shot_rationale,
 )
 from tutorial_lib.errors import CourseError
 
@@ -51,6 +55,33 @@ def test_first_answer_cuts_an_invented_next_question():
         first_answer(" 4 + 4 = 8.\nThe answer is 8.\n\nQ: another?\nA: 9")
         == "4 + 4 = 8.\nThe answer is 8."
     )
+
+
+def test_first_answer_cuts_any_invented_turn():
+    assert first_answer("2 + 2 = 4. The answer is 4.\nB: The answer is 2.") == (
+        "2 + 2 = 4. The answer is 4."
+    )
+
+
+def test_answers_are_read_as_each_method_defines_them():
+    texts = [
+        " 240.\nB: The answer is 2.",  # direct: the invented line is not graded
+        "5 * 6 = 30. The answer is 30. The answer is 31.",  # CoT: the first statement
+        "5 * 6 = 30 and then 7",  # CoT without a statement: unparseable, no last-number fallback
+        "\nQ: The answer is 9.",  # only an invented turn: unparseable
+    ]
+    assert answers_of(texts) == [None, 30, None, None]
+    assert answers_of(texts, "first number") == [240, 5, 5, None]
+    with pytest.raises(CourseError, match="reading"):
+        answers_of(texts, "last")
+
+
+def test_auto_cot_keeps_only_complete_demos_whose_answer_the_model_stated():
+    assert keep_demo("q?", zero_shot_rationale("3 * 10 = 30.\nThe answer is 30."))
+    truncated = zero_shot_rationale("3 * 10 = 30 slices.\nB: Now there are")  # cut, invented turn
+    assert truncated == f"{TRIGGER} 3 * 10 = 30 slices."
+    assert not keep_demo("q?", truncated)  # no stated answer: dropped, none appended
+    assert not keep_demo("q?", "30.\nThe answer is 30.\nB: The answer is 4.")
 
 
 def test_vote_accuracy_uses_the_first_n_samples():
@@ -131,7 +162,8 @@ def test_result_row_fields():
     assert row == {
         "method": "m",
         "accuracy": 0.333,
-        "calls": 2,
+        "unparseable": 1,
+        "batches": 2,
         "prompt tokens": 10,
         "new tokens": 5,
         "seconds": 1.2,

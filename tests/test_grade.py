@@ -105,8 +105,8 @@ def test_an_unstable_bradley_terry_loss_fails(
 ) -> None:
     path = tmp_path / "bt.py"
     path.write_text(
-        "import torch\n\n\ndef bradley_terry_loss(c, r):\n"
-        "    return -torch.log(torch.sigmoid(c - r)).mean()\n"
+        "import torch\n\n\ndef margin_bradley_terry_loss(c, r, m):\n"
+        "    return -torch.log(torch.sigmoid(c - r - m)).mean()\n"
     )
     grade("06", file=str(path))
     line = exercise_lines(capsys.readouterr().out)[0]

@@ -6,13 +6,17 @@ import torch
 from tutorial_lib import CourseError
 from tutorial_lib.metrics import (
     accuracy,
+    correct_per_example,
     exact_match,
     extract_answer,
     fact_accuracy,
     fact_words,
+    first_number,
     perplexity,
     repeated_ngram_rate,
     rouge,
+    rouge_per_example,
+    stated_answer,
 )
 
 
@@ -144,3 +148,21 @@ def test_rouge_best_reference_is_chosen_per_rouge_type():
 def test_rouge_rejects_an_empty_reference_list():
     with pytest.raises(CourseError, match="reference of example 1.*non-empty list of strings"):
         rouge(["a", "b"], ["a", []])
+
+
+def test_rouge_per_example_and_its_mean():
+    per = rouge_per_example(["the cat sat", "a dog"], ["the cat sat", ["no match", "a dog ran"]])
+    assert per["rouge1"][0] == 1.0 and per["rougeL"][0] == 1.0
+    assert per["rouge1"][1] == pytest.approx(2 * 1.0 * (2 / 3) / (1.0 + 2 / 3))  # P 1, R 2/3
+    means = rouge(["the cat sat", "a dog"], ["the cat sat", ["no match", "a dog ran"]])
+    assert means == {k: pytest.approx(sum(v) / 2) for k, v in per.items()}
+
+
+def test_correct_per_example_stated_answer_and_first_number():
+    assert correct_per_example([1, 2, None], [1, 3, 4]) == [1, 0, 0]
+    with pytest.raises(CourseError):
+        correct_per_example([1], [1, 2])
+    assert stated_answer("3 + 4 = 7. The answer is 7. The answer is 8.") == 7
+    assert stated_answer("3 + 4 = 7") is None  # no fallback to the last number
+    assert first_number(" 1,250 apples, then 3") == 1250
+    assert first_number("no number") is None

@@ -106,3 +106,16 @@ def test_count_parameters_unpacks_4bit_weights(tiny, tmp_path):
     # two weights per stored byte
     assert quantized.model.layers[0].self_attn.q_proj.weight.dtype == torch.uint8
     assert count_parameters(quantized) == count_parameters(tiny[0])
+
+
+def test_save_pretrained_atomic_refuses_a_model_with_nan(tmp_path):
+    model = torch.nn.Linear(2, 2)
+    with torch.no_grad():
+        model.weight[0, 0] = float("nan")
+    model.save_pretrained = lambda folder: (folder / "w.pt").write_text("saved")
+    with pytest.raises(CourseError, match="NaN or inf in weight"):
+        models.save_pretrained_atomic(tmp_path / "ckpt", model)
+    assert not (tmp_path / "ckpt").exists()
+    with torch.no_grad():
+        model.weight[0, 0] = 1.0
+    assert (models.save_pretrained_atomic(tmp_path / "ckpt", model) / "w.pt").exists()

@@ -124,6 +124,12 @@ def test_peft_reference_is_the_base_model_and_evaluate_reports_zero_kl():
         and 1 <= scores["length"] <= 4
         and len(texts) == len(PROMPTS)
     )
+    means, again, per = evaluate(
+        base, tok, zero_reward, PROMPTS, 4, ref_model=copy.deepcopy(base), per_prompt=True
+    )
+    assert again == texts and means == scores  # same seed, same samples, same means
+    assert {k: len(v) for k, v in per.items()} == dict.fromkeys(scores, len(PROMPTS))
+    assert means["length"] == pytest.approx(sum(per["length"]) / len(PROMPTS))
 
 
 def test_bad_settings_raise_course_errors(policy):

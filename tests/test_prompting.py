@@ -140,3 +140,15 @@ def test_parse_label_and_mean_std():
     assert parse_label("not sure", words) is None
     assert mean_std([0.5, 0.7]) == pytest.approx((0.6, 0.1414), abs=1e-4)
     assert mean_std([0.5]) == (0.5, 0.0)
+
+
+def test_evaluate_setting_returns_the_per_query_scores(tiny):
+    from tutorial_lib.prompting import ICLSetting, evaluate_setting
+
+    queries, labels = ["Great film.", "Awful film.", "Fine."], ["positive", "negative", "positive"]
+    pool, pool_labels = ["Loved it.", "Hated it."], ["positive", "negative"]
+    result = evaluate_setting(
+        *tiny, ICLSetting(k=2, selection="balanced"), queries, labels, pool, pool_labels
+    )
+    assert set(result["correct"]) <= {0, 1} and len(result["correct"]) == 3
+    assert result["accuracy"] == sum(result["correct"]) / 3

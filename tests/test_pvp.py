@@ -11,6 +11,7 @@ from tutorial_lib.pvp import (
     accuracy_of,
     cloze_logits,
     cloze_prompt,
+    correct_of,
     encode_labels,
     fit,
     head_logits,
@@ -153,3 +154,12 @@ def test_accuracy_of_one_hot_logits():
         accuracy_of(lambda b: torch.stack([1 - one_hot[t] for t in b]), texts, labels, batch_size=2)
         == 0.0
     )
+
+
+def test_correct_of_gives_one_score_per_text_in_order():
+    labels = [0, 1, 1, 0, 1]
+    texts = [str(i) for i in range(len(labels))]
+    predicted = [0, 1, 0, 0, 0]
+    one_hot = dict(zip(texts, torch.nn.functional.one_hot(torch.tensor(predicted), 2).float()))
+    correct = correct_of(lambda b: torch.stack([one_hot[t] for t in b]), texts, labels, 2)
+    assert correct == [1, 1, 0, 1, 0]

@@ -226,3 +226,32 @@ def test_saved_reward_model_scores_the_same_and_pairs_are_scored_per_failure(cla
     torch.testing.assert_close(
         score_pairs(loaded, loaded_tok, rows).chosen.to_numpy(), table.chosen.to_numpy()
     )
+
+
+@pytest.mark.parametrize("use_cached", [True, False])
+def test_lesson_reward_model_passes_the_skip_ahead_on_to_lesson_06s_run(
+    monkeypatch, tmp_path, use_cached
+):
+    """A room with use_cached=True in lesson 07 loads lesson 06's cached reward-model run instead
+    of training it when this runtime has no reward model saved."""
+    import tutorial_lib.reward as reward
+    from tutorial_lib.plans import lesson_plan
+
+    plan = lesson_plan("07", "quick", dry_run=True, use_cached=use_cached, verbose=False)
+    seen = {}
+
+    class Rows(list):
+        def select(self, indices):
+            return Rows(self[i] for i in indices)
+
+    monkeypatch.setattr(reward, "reward_model_dir", lambda plan06: tmp_path / "rm")
+    monkeypatch.setattr(reward, "is_checkpoint", lambda folder: False)
+    monkeypatch.setattr(reward, "measured_minutes", lambda *a: None)
+    monkeypatch.setattr(reward, "load_reward_model", lambda *a, **k: ("model", "tokenizer"))
+    monkeypatch.setattr(reward, "load_data", lambda *a, **k: {"train": Rows(ROWS * 100)})
+    monkeypatch.setattr(reward, "train_reward_model", lambda m, t, rows, cfg: seen.update(cfg=cfg))
+    monkeypatch.setattr(reward, "save_reward_model", lambda *a: None)
+    assert reward.lesson_reward_model(plan) == ("model", "tokenizer")
+    skip = seen["cfg"].skip_ahead
+    assert skip.mode == ("load" if use_cached else "train")
+    assert skip.folder == str(lesson_plan("06", plan, verbose=False).skip_ahead.folder)

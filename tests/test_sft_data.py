@@ -47,3 +47,14 @@ def test_response_labels_equal_the_labels_of_trls_completion_only_loss(tiny):
         assert torch.equal(ours, batch["labels"][row])
         response = tok.decode(ours[ours != -100])
         assert response.startswith(RESPONSES[row]) and "user" not in response
+
+
+def test_summary_dataset_reports_its_fitting_even_when_nothing_was_cut(tiny, capsys):
+    from tutorial_lib.sft_data import summary_dataset
+
+    rows = [{"dialogue": "#Person1#: Hi.\n#Person2#: Hello.", "summary": "They greet."}]
+    assert len(summary_dataset(rows, tokenizer=tiny[1], max_seq_len=512, report=True)) == 1
+    printed = capsys.readouterr().out
+    assert "shortened 0 dialogue(s)" in printed and "dropped 0 example(s)" in printed
+    summary_dataset(rows, tokenizer=tiny[1], max_seq_len=512)
+    assert capsys.readouterr().out == ""

@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--dry-run", action="store_true", help="the profile's code path on a CPU, tiny model"
     )
+    run.add_argument(
+        "--use-cached", action="store_true", help="training cells load the cache (skip-ahead)"
+    )
     rep = sub.add_parser("report", help="(re)write the report card from recorded results")
     rep.add_argument("--profile", help="whose report: quick | cpu | gpu")
     grd = sub.add_parser("grade", help="grade a lesson's exercises: passed, failed, not started")
@@ -77,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from .runner import run_course
 
-            run_course(args.notebooks, args.profile, args.inplace, args.dry_run)
+            run_course(args.notebooks, args.profile, args.inplace, args.dry_run,
+                       use_cached=args.use_cached)
             return 0
         from .profiles import get_profile
         from .report import report_dir, write_report

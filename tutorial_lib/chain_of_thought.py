@@ -7,6 +7,7 @@ Prompts follow Kojima et al. (2022): plain "Q: ... / A: ..." text that the model
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,12 +18,14 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from .errors import CourseError
 from .generation import Generations, generate, left_padded
-from .metrics import accuracy, extract_answer
+from .metrics import accuracy, first_number, stated_answer
 
 TRIGGER = "Let's think step by step."  # Kojima et al.: phase 1, reasoning extraction
 # Kojima et al.: phase 2, answer extraction
 ANSWER_TRIGGER = "Therefore, the answer (arabic numerals) is"
 STOP = ["\nQ:"]  # a continuing model goes on to invent the next question: generation stops there
+# a line that starts a new turn ("Q:", "A:", "B:", ...): the model has stopped answering and invents
+INVENTED_TURN = re.compile(r"\n\s*[A-Z]:")
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,9 @@ def zero_shot_cot_prompt(question: str) -> str:
 
 
 def first_answer(text: str) -> str:
-    """Return `text` cut before the model starts inventing a next 'Q:' (a continuing model often
-    does)."""
-    return text.split("\nQ:")[0].strip()
+    """Return the model's own answer: `text` cut before the first invented turn, a line starting
+    with a one-letter speaker tag ('Q:', 'A:', 'B:'; a continuing model often goes on so)."""
+    return INVENTED_TURN.split(text, maxsplit=1)[0].strip()
 
 
 def majority_vote(answers: Sequence[int | None]) -> int | None:
@@ -83,10 +86,21 @@ def majority_vote(answers: Sequence[int | None]) -> int | None:
     return next(a for a in answers if a is not None and counts[a] == best)
 
 
-def answers_of(texts: Sequence[str]) -> list[int | None]:
-    """Return the extracted integer answer of each generated text (cut at an invented next
-    question)."""
-    return [extract_answer(first_answer(t)) for t in texts]
+READINGS = ("stated", "first number")  # how a method's answer is read from its own turn
+
+
+def answers_of(texts: Sequence[str], reading: str = "stated") -> list[int | None]:
+    """Return each generated text's integer answer, read from the model's own turn (first_answer),
+    as the method defines it; None where it gives none (unparseable).
+
+    reading="stated": the number after the first "the answer is" (a chain of thought ends so);
+    reading="first number": the first number (a prompt that ends by asking for the answer: the
+    direct "The answer is" prompt, Kojima's answer-extraction prompt).
+    """
+    if reading not in READINGS:
+        raise CourseError(f"Unknown reading {reading!r}: use one of {READINGS}.")
+    read = stated_answer if reading == "stated" else first_number
+    return [read(first_answer(t)) for t in texts]
 
 
 def sample_repeats(
@@ -169,13 +183,14 @@ def cluster_questions(embeddings: np.ndarray, k: int, seed: int = 0) -> list[lis
 def keep_demo(
     question: str, rationale: str, max_question_words: int = 60, max_steps: int = 5
 ) -> bool:
-    """Return True if an Auto-CoT demo passes the paper's heuristics: short question, few steps, an
-    extractable answer."""
+    """Return True if an Auto-CoT demo passes the paper's heuristics: a short question, few steps,
+    and a complete rationale: no invented turn, and "the answer is N" stated by the model itself."""
     steps = [s for s in rationale.split("\n") if s.strip()]
     return (
         len(question.split()) <= max_question_words
         and len(steps) <= max_steps
-        and "answer is" in rationale.lower()
+        and first_answer(rationale) == rationale.strip()  # no invented turn inside
+        and stated_answer(rationale) is not None  # complete: it states its answer
     )
 
 
@@ -193,18 +208,19 @@ def auto_cot_demos(
     return demos
 
 
-def zero_shot_rationale(reasoning: str, answer: int | None) -> str:
-    """Return an Auto-CoT rationale: the trigger, the phase-1 reasoning, and 'The answer is N.'
-    (when one was found)."""
-    text = f"{TRIGGER} {first_answer(reasoning)}"
-    return text if answer is None else f"{text}\nThe answer is {answer}."
+def zero_shot_rationale(reasoning: str) -> str:
+    """Return an Auto-CoT rationale: the trigger and the model's own phase-1 reasoning (cut at an
+    invented turn). Nothing is added: a reasoning that stops before stating "the answer is N"
+    (cut by the token limit, say) stays without one, and keep_demo() drops it."""
+    return f"{TRIGGER} {first_answer(reasoning)}"
 
 
 @dataclass
 class SearchCost:
-    """What a search spent: model.generate batches, scoring forward passes, and tokens."""
+    """What a search spent: batched model calls (generate batches, scoring forward passes), and
+    tokens."""
 
-    calls: int = 0  # batched model calls (generate batches + scoring batches)
+    calls: int = 0  # batched model calls (generate batches + scoring batches), not prompts
     prompt_tokens: int = 0  # prompt tokens fed to the model
     new_tokens: int = 0  # tokens generated
     seconds: float = 0.0  # wall time of the generate calls (0 where not measured)
@@ -306,12 +322,13 @@ def result_row(
     gold: Sequence[int],
     cost: Generations | SearchCost,
 ) -> dict:
-    """Return one table row: method, accuracy, model calls, prompt tokens, new tokens (and seconds
-    when measured)."""
+    """Return one table row: method, accuracy, unparseable answers (None), batched model calls,
+    prompt tokens, new tokens (and seconds when measured)."""
     return {
         "method": method,
         "accuracy": round(accuracy(list(predictions), list(gold)), 3),
-        "calls": cost.calls,
+        "unparseable": sum(p is None for p in predictions),
+        "batches": cost.calls,
         "prompt tokens": cost.prompt_tokens,
         "new tokens": cost.new_tokens,
         "seconds": round(cost.seconds, 1),

@@ -116,8 +116,10 @@ def _packaging():
 
 
 def check_requirements(wanted: list[str], installed: dict[str, str]) -> None:
-    """Return None if each protected package the course requires is installed in a version it
-    accepts; raise ColabSetupError naming the package and the fix otherwise."""
+    """Return None if each protected package the course requires has a version the course accepts.
+
+    Otherwise raise ColabSetupError naming the package and the fix.
+    """
     req_mod, ver_mod = _packaging()
     for line in wanted:
         req = req_mod.Requirement(line)

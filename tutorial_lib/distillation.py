@@ -132,17 +132,11 @@ def topk_distillation_loss(
     student's is log_softmax(student_logits / T) over the whole vocabulary, read at top_indices.
     With k = vocabulary size this is distillation_loss exactly.
     """
-    if student_logits.shape[:-1] != top_values.shape[:-1] or top_values.shape != top_indices.shape:
-        raise CourseError(
-            f"Student logits {tuple(student_logits.shape)}, teacher values "
-            f"{tuple(top_values.shape)} and indices "
-            f"{tuple(top_indices.shape)} must agree on every dimension but the last; pass the "
-            "teacher's top-k of the same batch."
-        )
-    log_teacher = F.log_softmax(top_values.float() / _checked(temperature), dim=-1)
-    log_student = F.log_softmax(student_logits.float() / temperature, dim=-1).gather(
-        -1, top_indices
-    )
+    check_topk_inputs(student_logits, top_values, top_indices, temperature)
+    log_teacher = F.log_softmax(top_values.float() / temperature, dim=-1)
+    # the student's full softmax, read at the teacher's k tokens
+    log_student = F.log_softmax(student_logits.float() / temperature, dim=-1)
+    log_student = log_student.gather(-1, top_indices)
     return softened_kl(log_teacher, log_student, temperature, mask)
 
 
@@ -153,6 +147,24 @@ def _checked(temperature: float) -> float:
             f"temperature must be positive (1 is plain softmax, 2-4 is usual); got {temperature!r}."
         )
     return temperature
+
+
+def check_topk_inputs(
+    student_logits: torch.Tensor,
+    top_values: torch.Tensor,
+    top_indices: torch.Tensor,
+    temperature: float,
+) -> None:
+    """Raise CourseError unless the teacher's top-k matches the student's logits on every dimension
+    but the last and the temperature is positive."""
+    if student_logits.shape[:-1] != top_values.shape[:-1] or top_values.shape != top_indices.shape:
+        raise CourseError(
+            f"Student logits {tuple(student_logits.shape)}, teacher values "
+            f"{tuple(top_values.shape)} and indices "
+            f"{tuple(top_indices.shape)} must agree on every dimension but the last; pass the "
+            "teacher's top-k of the same batch."
+        )
+    _checked(temperature)
 
 
 def softened_kl(

@@ -1,5 +1,4 @@
-"""`python -m tutorial_lib doctor`: what this machine has for the course, what is missing, and the
-fix."""
+"""`python -m tutorial_lib doctor`: what this machine has for the course, what it lacks, the fix."""
 
 from __future__ import annotations
 
@@ -49,8 +48,7 @@ class Check:
 
 
 def checks(profile: str | Profile | None = None) -> list[Check]:
-    """Return the doctor's checks of packages, device, `profile` (a name or plan), model and
-    datasets."""
+    """Return the doctor's checks: packages, device, `profile` (a name or plan), model, datasets."""
     found = [Check("python", True, platform.python_version())]
     for name in PACKAGES:
         try:

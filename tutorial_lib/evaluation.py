@@ -1,5 +1,8 @@
-"""Evaluating a fine-tuned model on the course's tasks: ROUGE of dialogue summaries, what tuning
-costs elsewhere (general perplexity, instruction exact match), and arithmetic accuracy."""
+"""Evaluating a fine-tuned model on the course's tasks.
+
+ROUGE of dialogue summaries, what tuning costs elsewhere (general perplexity, instruction exact
+match), and arithmetic accuracy.
+"""
 
 from __future__ import annotations
 
@@ -104,8 +107,11 @@ def general_eval(
     questions: Sequence[dict],
     profile: Profile,
 ) -> tuple[dict[str, float], list[str]]:
-    """Return ({"general ppl", "instructions EM"}, the answers): what fine-tuning on one task may
-    cost elsewhere."""
+    """Return ({"general ppl", "instructions EM"}, the answers): what tuning costs elsewhere.
+
+    Perplexity on `texts` (general prose) and the exact match of greedy answers to `questions`
+    (instructions rows): the skills that fine-tuning on one task may cost.
+    """
     require_columns(questions, ["instruction", "input", "response"], "general_eval()")
     prompts = [instruction_prompt(q) for q in questions]
     answers = list(
@@ -128,8 +134,7 @@ def arithmetic_accuracy(
     max_new_tokens: int,
     batch_size: int,
 ) -> tuple[float, list[str]]:
-    """Return (accuracy of the answers read from greedy generations, the generations) on arithmetic
-    problems."""
+    """Return (accuracy, the greedy generations) on arithmetic problems, answers read from them."""
     require_columns(rows, ["question", "answer"], "arithmetic_accuracy()")
     texts = list(
         generate(

@@ -1,5 +1,7 @@
-"""The GGUF file the bundled model ships in, read by hand: its Q4_1 blocks decoded, its tensors
-listed and mapped to transformers' names."""
+"""The GGUF file the bundled model ships in, read by hand.
+
+Its Q4_1 blocks are decoded, its tensors listed and mapped to transformers' names.
+"""
 
 from __future__ import annotations
 
@@ -76,8 +78,7 @@ def bundled_gguf_path(model: str = DEFAULT_MODEL) -> Path:
 
 @lru_cache(maxsize=4)
 def _reader(path: str) -> gguf.GGUFReader:
-    """Return a GGUFReader of `path`, kept: parsing the metadata (a 49k-token vocabulary) takes
-    seconds."""
+    """Return a GGUFReader of `path`, kept: parsing its metadata (49k-token vocab) takes seconds."""
     return gguf.GGUFReader(path)
 
 
@@ -87,8 +88,7 @@ def gguf_reader(path: str | Path) -> gguf.GGUFReader:
 
 
 def gguf_tensor(path: str | Path, name: str) -> tuple[np.ndarray, tuple[int, ...], str]:
-    """Return (the tensor's stored bytes as flat uint8, its shape in torch order, its type name such
-    as "Q4_1").
+    """Return (the tensor's stored bytes as flat uint8, its torch-order shape, its type, e.g. Q4_1).
 
     GGUF lists dimensions fastest-varying first (a Linear weight as [in, out]); the shape here is
     reversed, [out, in].
@@ -108,14 +108,15 @@ def gguf_type_counts(path: str | Path) -> dict[str, int]:
 
 
 def gguf_size_mb(path: str | Path) -> float:
-    """Return the MB the GGUF file's tensors take as stored (its metadata, e.g. the vocabulary, not
-    counted)."""
+    """Return the MB the GGUF file's tensors take as stored (not its metadata, e.g. the vocab)."""
     return sum(int(tensor.n_bytes) for tensor in gguf_reader(path).tensors) / 2**20
 
 
 def q4_1_weight(name: str, path: str | Path | None = None) -> torch.Tensor:
-    """Return the float32 tensor `name` decoded by hand from a GGUF file (default: the bundled
-    model's), in torch order."""
+    """Return the float32 tensor `name` decoded by hand from a GGUF file, in torch order.
+
+    The file is the bundled model's unless `path` names another.
+    """
     raw, shape, kind = gguf_tensor(path or bundled_gguf_path(), name)
     if kind != "Q4_1":
         raise CourseError(
@@ -126,8 +127,10 @@ def q4_1_weight(name: str, path: str | Path | None = None) -> torch.Tensor:
 
 
 def hf_weight_name(gguf_name: str) -> str:
-    """Return the transformers name of a llama GGUF tensor, e.g. blk.0.ffn_down.weight ->
-    model.layers.0.mlp.down_proj.weight."""
+    """Return the transformers name of a llama GGUF tensor.
+
+    For example blk.0.ffn_down.weight -> model.layers.0.mlp.down_proj.weight.
+    """
     top = {
         "token_embd.weight": "model.embed_tokens.weight",
         "output_norm.weight": "model.norm.weight",
@@ -145,8 +148,10 @@ def hf_weight_name(gguf_name: str) -> str:
 
 
 def bundled_weight(hf_name: str) -> torch.Tensor:
-    """Return the float32 tensor `hf_name` of the bundled model's converted checkpoint (what
-    load_model gives it)."""
+    """Return the float32 tensor `hf_name` of the bundled model's converted checkpoint.
+
+    That is the weight load_model gives the model.
+    """
     with safe_open(str(convert_bundled(DEFAULT_MODEL) / "model.safetensors"), "pt") as f:
         if hf_name not in f.keys():
             raise CourseError(

@@ -47,7 +47,7 @@ _ANSWER = re.compile(r"####\s*(-?\$?\s?\d[\d,]*(?:\.\d+)?)")
 
 
 def map_gsm8k(row: dict) -> dict:
-    """Return a GSM8K row ('...reasoning\n#### 1,234') as an arithmetic row (answer 1234)."""
+    """Return a GSM8K row ('...reasoning\\n#### 1,234') as an arithmetic row (answer 1234)."""
     question, solution = _field(row, "question", "GSM8K"), _field(row, "answer", "GSM8K")
     match = _ANSWER.search(solution)
     if not match:
@@ -241,8 +241,10 @@ def map_split(part: Dataset, mapper: Callable[[dict], dict], source: str) -> Dat
 
 
 def map_hub_rows(name: str, ds: DatasetDict) -> DatasetDict:
-    """Return the Hub DatasetDict `ds` mapped to the columns of course dataset `name` (train and
-    test)."""
+    """Return the Hub DatasetDict `ds` mapped to course dataset `name`'s columns: train and test.
+
+    The Hub split that serves as 'test' is HUB_SOURCES' (dolly-15k has one split: 10% is held out).
+    """
     check_name(name)
     hub_id, _, test_split, mapper = HUB_SOURCES[name]
     missing = [s for s in dict.fromkeys(["train", test_split]) if s not in ds]

@@ -1,5 +1,7 @@
-"""Measured memory: the peak a block of code adds (CUDA allocator or resident memory), and the bytes
-of model state."""
+"""Measured memory: the peak a block of code adds, the bytes of model state, and estimates.
+
+The peak is the CUDA allocator's, or the rise of resident memory on a CPU.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ def rss_mb() -> float:
 
 
 def release_memory() -> None:
-    """Return freed memory to the system, so the next run's memory rise starts from a clean
-    baseline."""
+    """Return None after handing freed memory back to the system (GC, CUDA cache, malloc_trim).
+
+    The next run's memory rise then starts from a clean baseline.
+    """
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
@@ -34,8 +38,7 @@ def release_memory() -> None:
 
 
 class PeakMemory:
-    """Context manager measuring peak memory: CUDA's allocator peak, or the rise of resident memory
-    on CPU."""
+    """Context manager measuring peak memory: CUDA's allocator peak, or resident memory's rise."""
 
     def __init__(self, device: str = "cpu", interval: float = 0.02):
         self.device, self.interval, self.peak_mb = device, interval, 0.0
@@ -78,8 +81,7 @@ def state_mb(model: torch.nn.Module, optimizer: torch.optim.Optimizer | None) ->
 
 
 class SavedTensors:
-    """Context manager adding up the bytes autograd saves for backward (the activations) while it is
-    open.
+    """Context manager adding up the bytes autograd saves for backward (the activations) inside.
 
     Tensors saved inside a gradient-checkpointed block are not saved at all (the block is recomputed
     in backward), so they do not count; a tensor saved twice counts twice.

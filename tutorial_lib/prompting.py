@@ -328,8 +328,8 @@ def evaluate_setting(
     neighbours: Sequence[Sequence[int]] | None = None,
     batch_size: int | None = None,
 ) -> dict[str, float]:
-    """Return {'accuracy', 'prompt_tokens' (mean per query)} of label-word scoring under
-    `setting`."""
+    """Return {'accuracy', 'prompt_tokens' (mean per query), 'correct' (1/0 per query, for
+    stats.interval and stats.compare)} of label-word scoring under `setting`."""
     prompts = build_prompts(setting, queries, pool_texts, pool_labels, neighbours)
     words = LABEL_WORDS[setting.words]
     classes = list(words)
@@ -338,8 +338,9 @@ def evaluate_setting(
         model, tokenizer, prompts, chat=setting.chat, batch_size=batch_size, progress=False
     )
     predicted = [classes[j] for j in logprobs[:, ids].argmax(-1).tolist()]
-    correct = sum(p == y for p, y in zip(predicted, labels))
+    correct = [int(p == y) for p, y in zip(predicted, labels)]
     return {
-        "accuracy": correct / len(labels),
+        "accuracy": sum(correct) / len(labels),
         "prompt_tokens": statistics.fmean(prompt_tokens(tokenizer, prompts, setting.chat)),
+        "correct": correct,
     }

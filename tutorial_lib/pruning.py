@@ -1,5 +1,8 @@
-"""Magnitude pruning: zero the smallest weights of a model's Linear layers, per layer or globally,
-and measure the sparsity (distillation, the other compression tool: tutorial_lib.distillation)."""
+"""Magnitude pruning: zero the smallest weights of a model's Linear layers, and measure sparsity.
+
+Pruning goes per layer or globally. The other compression tool, distillation, is in
+tutorial_lib.distillation.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,10 @@ from .errors import CourseError
 
 
 def prunable_linears(model_or_linears: nn.Module | Iterable[nn.Linear]) -> list[nn.Linear]:
-    """Return the Linear layers to prune: a model's Linears except lm_head and any tied to an
-    embedding, or the list given."""
+    """Return the Linear layers to prune: the list given, or a model's Linears.
+
+    A model's lm_head and any Linear tied to an embedding are left out.
+    """
     if not isinstance(model_or_linears, nn.Module):
         return list(model_or_linears)
     tied = {id(m.weight) for m in model_or_linears.modules() if isinstance(m, nn.Embedding)}
@@ -30,8 +35,7 @@ def prunable_linears(model_or_linears: nn.Module | Iterable[nn.Linear]) -> list[
 def magnitude_prune_(
     model_or_linears: nn.Module | Iterable[nn.Linear], sparsity: float, scope: str = "layer"
 ) -> int:
-    """Return how many weights were set to zero, in place: the smallest-|w| share `sparsity` of each
-    Linear (or of all).
+    """Return how many weights were set to zero, in place: the share `sparsity` of smallest |w|.
 
     scope="layer" prunes exactly round(sparsity * numel) weights per layer; scope="global" uses one
     threshold for all layers together, so layers with small weights lose more (ties at the threshold

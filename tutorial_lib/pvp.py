@@ -23,8 +23,10 @@ LABELS: list[str] = list(VERBALIZER)  # class index -> label, the order of every
 
 
 def cloze_prompt(text: str, template: Template = TEMPLATES["review"]) -> str:
-    """Return the pattern: the review as a query whose next word is the label word, e.g. 'Review:
-    ...\\nSentiment:'."""
+    """Return the pattern: the review as a query whose next word is the label word.
+
+    For example 'Review: ...\\nSentiment:'.
+    """
     return template.query.format(input=text)
 
 
@@ -41,8 +43,10 @@ def encode_labels(labels: Sequence[str]) -> list[int]:
 def verbalizer_ids(
     tokenizer: PreTrainedTokenizerBase, verbalizer: dict[str, str] = VERBALIZER
 ) -> list[int]:
-    """Return the token id of each label word (with its leading space), in label order; each must be
-    one token."""
+    """Return the token id of each label word (with its leading space), in label order.
+
+    Each label word must be one token.
+    """
     long = [
         w
         for w in verbalizer.values()
@@ -61,8 +65,7 @@ def verbalizer_ids(
 def _batch(
     tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], device: torch.device
 ) -> dict[str, torch.Tensor]:
-    """Return the padded batch (tokenizer's padding side) with position ids that skip left
-    padding."""
+    """Return the padded batch (tokenizer's padding side), position ids skipping left padding."""
     if isinstance(texts, str) or not texts:
         raise CourseError("Expected a non-empty list of texts; wrap a single text in a list.")
     batch = tokenizer(list(texts), return_tensors="pt", padding=True).to(device)
@@ -71,8 +74,7 @@ def _batch(
 
 
 def last_real(mask: torch.Tensor) -> torch.Tensor:
-    """Return, per row of an attention mask, the index of its last non-pad position (right or left
-    padding)."""
+    """Return the index of each mask row's last non-pad position (right or left padding)."""
     return mask.shape[1] - 1 - mask.flip(-1).argmax(-1)
 
 
@@ -82,8 +84,10 @@ def cloze_logits(
     texts: Sequence[str],
     label_ids: Sequence[int],
 ) -> torch.Tensor:
-    """Return (texts, labels) next-token logits of the label words after each text's cloze prompt
-    (differentiable)."""
+    """Return (texts, labels) next-token logits of the label words after each text's cloze prompt.
+
+    The logits keep their gradient (the lesson trains through them).
+    """
     batch = _batch(tokenizer, [cloze_prompt(t) for t in texts], model.device)
     # the LM head is applied below, at one position per row
     hidden = model.get_decoder()(**batch).last_hidden_state
@@ -95,8 +99,10 @@ def cloze_logits(
 def head_logits(
     classifier: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]
 ) -> torch.Tensor:
-    """Return (texts, labels) logits of a sequence-classification model, which pools each text's
-    last non-pad token."""
+    """Return (texts, labels) logits of a sequence-classification model.
+
+    The model's head reads each text's last non-pad token.
+    """
     pad = classifier.config.get_text_config().pad_token_id
     if pad is None:
         raise CourseError(
@@ -118,11 +124,10 @@ def head_logits(
 def load_classifier(
     model_name_or_path: str, n_labels: int, dtype: torch.dtype = torch.float32, device: str = "cpu"
 ) -> tuple[PreTrainedModel, AutoTokenizer]:
-    """Return (classifier, tokenizer): the model with a new, randomly initialised n_labels-way
-    `score` head, in eval mode.
+    """Return (classifier, tokenizer): the model with a new random n_labels-way `score` head.
 
-    Takes the names load_model() takes; the classifier goes to `device` (the lesson passes its
-    plan's), its pad_token_id set.
+    Takes the names load_model() takes; the classifier is in eval mode on `device` (the lesson
+    passes its plan's), its pad_token_id set.
     """
     name, source = model_name_or_path, resolve(model_name_or_path)
     try:
@@ -146,8 +151,10 @@ def load_classifier(
 
 
 def minibatches(n: int, batch_size: int, seed: int = 0) -> Iterator[list[int]]:
-    """Return an endless iterator of index batches: each pass over range(n) reshuffled, the last
-    batch maybe smaller."""
+    """Return an endless iterator of index batches, each pass over range(n) reshuffled.
+
+    The last batch of a pass may be smaller.
+    """
     if n < 1 or batch_size < 1:
         raise CourseError(
             f"Need at least one example and batch_size >= 1 (got {n} examples, "
@@ -169,8 +176,10 @@ def fit(
     lr: float,
     seed: int = 0,
 ) -> list[float]:
-    """Return the loss of each of `steps` AdamW steps on the cross-entropy of logits_fn(batch texts)
-    vs the labels."""
+    """Return the loss of each of `steps` AdamW steps that train `params` with `logits_fn`.
+
+    Each step's loss is the cross-entropy of logits_fn(batch texts) against the batch's labels.
+    """
     if len(texts) != len(labels):
         raise CourseError(
             f"fit() got {len(texts)} texts but {len(labels)} labels; pass one label index per text."
@@ -193,6 +202,25 @@ def fit(
 
 
 @torch.no_grad()
+def correct_of(
+    logits_fn: Callable[[list[str]], torch.Tensor],
+    texts: Sequence[str],
+    labels: Sequence[int],
+    batch_size: int,
+) -> list[int]:
+    """Return 1 for each text whose highest logit is at its label's index, else 0 (in order)."""
+    if not texts or len(texts) != len(labels):
+        raise CourseError(
+            f"accuracy_of() needs the same non-zero number of texts and labels (got {len(texts)}, "
+            f"{len(labels)})."
+        )
+    correct = []
+    for start in range(0, len(texts), batch_size):
+        predicted = logits_fn(list(texts[start : start + batch_size])).argmax(-1).cpu()
+        correct += (predicted == torch.tensor(labels[start : start + batch_size])).int().tolist()
+    return correct
+
+
 def accuracy_of(
     logits_fn: Callable[[list[str]], torch.Tensor],
     texts: Sequence[str],
@@ -200,13 +228,5 @@ def accuracy_of(
     batch_size: int,
 ) -> float:
     """Return the fraction of texts whose highest logit is at their label's index."""
-    if not texts or len(texts) != len(labels):
-        raise CourseError(
-            f"accuracy_of() needs the same non-zero number of texts and labels (got {len(texts)}, "
-            f"{len(labels)})."
-        )
-    correct = 0
-    for start in range(0, len(texts), batch_size):
-        predicted = logits_fn(list(texts[start : start + batch_size])).argmax(-1).cpu()
-        correct += (predicted == torch.tensor(labels[start : start + batch_size])).sum().item()
-    return correct / len(texts)
+    correct = correct_of(logits_fn, texts, labels, batch_size)
+    return sum(correct) / len(correct)

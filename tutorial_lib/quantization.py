@@ -35,7 +35,7 @@ NF4_LEVELS = (
 # --- rounding to a grid ---------------------------------------------------------------------------
 
 
-def _check_bits(bits: int) -> None:
+def check_bits(bits: int) -> None:
     """Raise CourseError unless 2 <= bits <= 8 (the codes are stored in one byte)."""
     if not isinstance(bits, int) or not 2 <= bits <= 8:
         raise CourseError(
@@ -53,7 +53,7 @@ def absmax_quantize(
     dim=-1 gives one scale per row, i.e. per output channel of a Linear weight; the scale keeps that
     dim (size 1).
     """
-    _check_bits(bits)
+    check_bits(bits)
     qmax = 2 ** (bits - 1) - 1
     w = w.float()
     amax = w.abs().amax() if dim is None else w.abs().amax(dim=dim, keepdim=True)
@@ -71,7 +71,7 @@ def zeropoint_quantize(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Return (uint8 codes, float32 scale, int32 zero): asymmetric, the range [min, max] mapped onto
     0 .. 2^bits - 1."""
-    _check_bits(bits)
+    check_bits(bits)
     qmax = 2**bits - 1
     w = w.float()
     low = w.amin() if dim is None else w.amin(dim=dim, keepdim=True)
@@ -108,14 +108,20 @@ def groupwise_dequantize(q: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     return absmax_dequantize(q.reshape(*q.shape[:-1], scale.shape[-2], -1), scale).reshape(q.shape)
 
 
-def nf4_quantize(w: torch.Tensor, block_size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return (uint8 codes 0..15 shaped like w, float32 absmax per block of block_size): the nearest
-    NF4 level of w / absmax."""
+def check_block_size(w: torch.Tensor, block_size: int) -> None:
+    """Raise CourseError unless block_size is a whole number >= 1 that divides w's number of
+    weights."""
     if not isinstance(block_size, int) or block_size < 1 or w.numel() % block_size:
         raise CourseError(
             f"block_size={block_size!r} does not divide the {w.numel()} weights; use 64 "
             "(bitsandbytes' default)."
         )
+
+
+def nf4_quantize(w: torch.Tensor, block_size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (uint8 codes 0..15 shaped like w, float32 absmax per block of block_size): the nearest
+    NF4 level of w / absmax."""
+    check_block_size(w, block_size)
     blocks = w.float().reshape(-1, block_size)
     absmax = blocks.abs().amax(dim=1, keepdim=True).clamp(min=1e-12)
     levels = torch.tensor(NF4_LEVELS, device=w.device)

@@ -13,11 +13,14 @@ from typing import Any
 import torch
 
 from .profiles import Profile
+from .stats import Comparison
 
 
 def project_root() -> Path:
-    """Return the course folder (the nearest ancestor of the working directory holding notebooks/),
-    else cwd."""
+    """Return the course folder: cwd or its nearest parent with notebooks/ and tutorial_lib/.
+
+    Where no such folder is found, cwd itself.
+    """
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder / "notebooks").is_dir() and (folder / "tutorial_lib").is_dir():
@@ -28,14 +31,15 @@ def project_root() -> Path:
 def report_dir(profile: str, dry_run: bool = False) -> Path:
     """Return the folder `profile`'s report goes to: $COURSE_REPORT_DIR, else reports/<profile>/.
 
-    A dry run's go to reports/<profile>-dry-run/, never among the real run's results."""
+    A dry run's go to reports/<profile>-dry-run/, never among the real run's results.
+    """
     if os.environ.get("COURSE_REPORT_DIR"):
         return Path(os.environ["COURSE_REPORT_DIR"])
     return project_root() / "reports" / (profile + ("-dry-run" if dry_run else ""))
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file, so a reader never sees half a file."""
+    """Return None after writing `text` to `path` through a temporary file (never half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(
         "w", dir=path.parent, delete=False, encoding="utf-8", suffix=".tmp"
@@ -50,8 +54,7 @@ def _plain(value: Any) -> Any:
 
 
 def peak_memory() -> dict[str, float]:
-    """Return this process's peak memory so far, GiB: resident RAM, and the CUDA allocator's
-    peak."""
+    """Return this process's peak memory so far, GiB: resident RAM and the CUDA allocator's peak."""
     ru_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
     ram = ru_maxrss / 2**30 if sys.platform == "darwin" else ru_maxrss / 2**20
     peak = {"RAM GiB": round(ram, 2)}
@@ -67,12 +70,15 @@ def record(
     figures: dict[str, Any] | None = None,
     *,
     name: str | None = None,
+    effects: dict[str, Comparison] | None = None,
 ) -> Path:
     """Return the path of the results file written for `plan`'s lesson: numbers, tables and figures.
 
     plan: the lesson's plan (its lesson and profile say where the results go); numbers: name ->
     value; tables: title -> rows (list of dicts, or a DataFrame); figures: name -> matplotlib
-    Figure; name: the results' name where they are not a lesson's (e.g. "bench_sft").
+    Figure; name: the results' name where they are not a lesson's (e.g. "bench_sft"); effects:
+    the lesson's headline comparisons (stats.compare), e.g. {"LoRA - base, ROUGE-L": ...}, which
+    the report card lists with their intervals, shown or within noise.
     """
     from .plans import LESSONS
 
@@ -96,6 +102,7 @@ def record(
             t: [{k: _plain(v) for k, v in row.items()} for row in r] for t, r in rows.items()
         },
         "figures": saved,
+        "effects": {k: effect_row(c) for k, c in (effects or {}).items()},
         "peak memory": peak_memory(),
     }
     path = out / "results" / f"{lesson}.json"
@@ -105,6 +112,16 @@ def record(
         "the report card."
     )
     return path
+
+
+def effect_row(comparison: Comparison) -> dict[str, Any]:
+    """Return a comparison as the report card lists it: difference, 95% interval, n, verdict."""
+    return {
+        "difference": round(comparison.difference, 4),
+        "95% CI": f"{comparison.low:+.3f} to {comparison.high:+.3f}",
+        "n": comparison.n,
+        "verdict": "shown" if comparison.shown else "within noise",
+    }
 
 
 def _fmt(value: Any) -> str:
@@ -123,8 +140,7 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 
 
 def write_report(folder: Path) -> Path:
-    """Return the path of REPORT.md written in `folder` from the recorded results and notebook wall
-    times."""
+    """Return the path of REPORT.md, written in `folder` from the results and notebooks' times."""
     results = [json.loads(p.read_text()) for p in sorted((folder / "results").glob("*.json"))]
     timings_file = folder / "timings.json"
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
@@ -139,6 +155,12 @@ def write_report(folder: Path) -> Path:
         rows = [{"notebook": k, **v, **peaks.get(k, {})} for k, v in timings.items()]
         note = "Peak memory: the notebook kernel's, when it recorded its results."
         lines += ["## Notebooks run", "", note, "", markdown_table(rows), ""]
+    effects = [{"lesson": r["lesson"], "effect": k, **v}
+               for r in results for k, v in r.get("effects", {}).items()]
+    if effects:
+        note = ("Each lesson's headline comparison on the same examples, with its paired 95% "
+                "interval: shown when the interval excludes zero, else within noise.")
+        lines += ["## Headline effects", "", note, "", markdown_table(effects), ""]
     for r in results:
         lines += [f"## {r['lesson']}", ""]
         if r["numbers"]:

@@ -242,8 +242,11 @@ def lesson_reward_model(plan: LessonPlan) -> tuple[PreTrainedModel, PreTrainedTo
     """Return (reward model, tokenizer) as lesson 06 trains it for `plan`'s profile.
 
     Loaded if lesson 06 saved one on this machine; else (a fresh Colab runtime) trained now, as
-    lesson 06 does, and saved for next time."""
-    plan06 = lesson_plan("06", plan, verbose=False)
+    lesson 06 does, and saved for next time. With `plan`'s skip-ahead "load" (use_cached=True),
+    that training run loads lesson 06's cached run instead of training."""
+    plan06 = lesson_plan(
+        "06", plan, verbose=False, use_cached=plan.skip_ahead.mode == "load"
+    )
     folder = reward_model_dir(plan06)
     if not is_checkpoint(folder):
         minutes = measured_minutes("06", plan06.name)

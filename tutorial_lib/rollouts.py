@@ -1,5 +1,7 @@
-"""Rollouts of a policy language model: sample responses (temperature 1, from the policy itself),
-read them under the policy and a frozen reference, and evaluate a policy by reward and KL.
+"""Rollouts of a policy language model: sample, score under policy and reference, evaluate.
+
+Responses are sampled at temperature 1 from the policy itself, read under the policy and a frozen
+reference, and a policy is evaluated by its mean reward and KL.
 
 The course's PPO (ppo_trainer) rolls out with these; lesson 07 evaluates its PPO, DPO and GRPO
 policies with evaluate().
@@ -24,8 +26,10 @@ RewardFn = Callable[..., Sequence[float]]
 
 
 def reference_context(policy_lm: torch.nn.Module, ref_model: torch.nn.Module | None):
-    """Return a context in which `ref_model or policy_lm` computes the reference: the base with LoRA
-    switched off."""
+    """Return the context in which `ref_model or policy_lm` computes the reference.
+
+    With no ref_model, that is the peft policy with its LoRA adapter switched off (the base model).
+    """
     if ref_model is not None:
         return nullcontext()
     if not hasattr(policy_lm, "disable_adapter"):
@@ -42,8 +46,10 @@ def reference_context(policy_lm: torch.nn.Module, ref_model: torch.nn.Module | N
 def response_logprobs(
     lm: torch.nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor, prompt_len: int
 ) -> torch.Tensor:
-    """Return log p(y_t) of the response tokens (everything after prompt_len) under the causal LM
-    `lm`, shape (B, R)."""
+    """Return log p(y_t) of the response tokens under the causal LM `lm`, shape (B, R).
+
+    The response is everything after `prompt_len`.
+    """
     logits = lm(
         input_ids=input_ids,
         attention_mask=attention_mask,
@@ -60,15 +66,16 @@ def reference_logprobs(
     attention_mask: torch.Tensor,
     prompt_len: int,
 ) -> torch.Tensor:
-    """Return log ref(y_t) of the response tokens: under ref_model, or the peft policy_lm with its
-    adapter disabled."""
+    """Return log ref(y_t) of the response tokens, shape (B, R).
+
+    The reference is ref_model, or else the peft policy_lm with its adapter disabled.
+    """
     with reference_context(policy_lm, ref_model):
         return response_logprobs(ref_model or policy_lm, input_ids, attention_mask, prompt_len)
 
 
 def eos_ids(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> int | list[int]:
-    """Return the token id(s) that end a response: the policy's generation config's, else the
-    tokenizer's."""
+    """Return the end-of-response token id(s): the generation config's, else the tokenizer's."""
     eos = policy.generation_config.eos_token_id
     return eos if eos is not None else tokenizer.eos_token_id
 
@@ -83,8 +90,10 @@ def sample(
     top_k: int = 0,
     top_p: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Return (query ids, query mask, response ids) of one sampled response per prompt (chat
-    template, left padding)."""
+    """Return (query ids, query mask, response ids) of one sampled response per prompt.
+
+    The queries are the prompts in the chat template, left-padded.
+    """
     texts = [chat_text(tokenizer, p) for p in prompts]
     enc = left_padded(tokenizer, texts, lm.device, add_special_tokens=False)
     # every sampling setting is passed explicitly: the model's generation_config may set
@@ -112,9 +121,16 @@ def evaluate(
     ref_model: PreTrainedModel | None = None,
     batch_size: int = 16,
     seed: int = 0,
-) -> tuple[dict[str, float], list[str]]:
-    """Return ({reward, kl, length} means over prompts, the sampled responses): one temperature-1
-    sample per prompt.
+    per_prompt: bool = False,
+) -> (
+    tuple[dict[str, float], list[str]]
+    | tuple[dict[str, float], list[str], dict[str, list[float]]]
+):
+    """Return ({reward, kl, length} means over prompts, the sampled responses), and with
+    per_prompt=True a third item: {reward, kl, length} -> one value per prompt, in prompt order
+    (what stats.interval and stats.compare need).
+
+    One response is sampled per prompt, at temperature 1.
 
     kl is log pi(y) - log ref(y) summed over each response, an unbiased estimate of the sequence
     KL(pi || ref).
@@ -136,4 +152,6 @@ def evaluate(
         kls += ((logprobs - ref_logprobs) * mask).sum(1).tolist()
         lengths += mask.sum(1).tolist()
         texts += decoded
-    return {"reward": fmean(scores), "kl": fmean(kls), "length": fmean(lengths)}, texts
+    values = {"reward": [float(v) for v in scores], "kl": kls, "length": lengths}
+    means = {name: fmean(v) for name, v in values.items()}
+    return (means, texts, values) if per_prompt else (means, texts)

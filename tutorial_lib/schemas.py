@@ -30,8 +30,10 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "prompt": "a user request",
         "chosen": "the preferred answer",
         "rejected": "the worse answer",
-        "failure": "how the rejected answer fails: wrong, rude, off_topic, rambling, refusal, "
-                   "ignores_format ('' if unknown)",
+        "failure": (
+            "how the rejected answer fails: wrong, rude, off_topic, rambling, refusal, "
+            "ignores_format ('' if unknown)"
+        ),
     },
     "general_text": {"text": "a paragraph of general English prose"},
 }

@@ -109,7 +109,10 @@ Example = tuple[str, str, str | None]
 
 
 def fit_examples(
-    examples: Sequence[Example], tokenizer: PreTrainedTokenizerBase | None, max_seq_len: int | None
+    examples: Sequence[Example],
+    tokenizer: PreTrainedTokenizerBase | None,
+    max_seq_len: int | None,
+    report: bool = False,
 ) -> tuple[list[str], list[str]]:
     """Return (prompts, responses) of the examples that fit max_seq_len tokens, dialogues shortened.
 
@@ -117,7 +120,8 @@ def fit_examples(
     completion, the only tokens trained on. Here the input gives way instead: a dialogue loses
     whole turns from its end until its example fits (fit_dialogue); an example that still cannot fit
     (its summary alone is too long), or whose prompt cannot be cut (a question, an instruction), is
-    dropped. Prints one line with the counts when any. Without a tokenizer, every example is kept.
+    dropped. Prints one line with the counts when any (always, with report=True). Without a
+    tokenizer, every example is kept.
     """
     if tokenizer is None and max_seq_len is None:
         return [e[0] for e in examples], [e[1] for e in examples]
@@ -141,7 +145,7 @@ def fit_examples(
             f"None of the {len(examples)} examples fits max_seq_len={max_seq_len} tokens, even "
             "with its dialogue cut to one turn; raise max_seq_len (e.g. to 512)."
         )
-    if shortened or dropped:
+    if shortened or dropped or report:
         print(
             f"Fitting {len(examples)} examples to max_seq_len={max_seq_len} tokens: shortened "
             f"{shortened} dialogue(s) by their last turns, dropped {dropped} example(s) that "
@@ -160,9 +164,11 @@ def summary_dataset(
     *,
     tokenizer: PreTrainedTokenizerBase | None = None,
     max_seq_len: int | None = None,
+    report: bool = False,
 ) -> Dataset:
-    """Return dialogsum rows as prompt-completion records, fitted to max_seq_len if given."""
-    return sft_dataset(*fit_examples(summary_examples(rows), tokenizer, max_seq_len))
+    """Return dialogsum rows as prompt-completion records, fitted to max_seq_len if given
+    (report=True: print how many were shortened or dropped, even none)."""
+    return sft_dataset(*fit_examples(summary_examples(rows), tokenizer, max_seq_len, report))
 
 
 def arithmetic_dataset(

@@ -171,8 +171,10 @@ def sync(root: Path, write: bool = True) -> list[str]:
 
 
 def find_root(start: Path | None = None) -> Path:
-    """Return the course folder: the nearest ancestor of `start` (cwd) with pyproject.toml and
-    notebooks/, else the folder above this package."""
+    """Return the course folder: `start` (cwd) or its nearest parent holding pyproject.toml.
+
+    The folder must hold notebooks/ too; where none does, the folder above this package.
+    """
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "pyproject.toml").is_file() and (folder / "notebooks").is_dir():

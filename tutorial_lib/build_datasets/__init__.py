@@ -84,8 +84,7 @@ MAKERS: dict[str, Callable[[random.Random], Splits]] = {
 
 
 def build_all(out_dir: Path = OUT_DIR, seed: int = 0) -> dict[str, dict[str, int]]:
-    """Write every dataset, its card and the index under `out_dir`; return name -> split -> row
-    count."""
+    """Return name -> split -> row count, after writing each dataset, its card and the index."""
     out_dir = Path(out_dir)
     counts: dict[str, dict[str, int]] = {}
     for name, make in MAKERS.items():
@@ -103,7 +102,7 @@ def build_all(out_dir: Path = OUT_DIR, seed: int = 0) -> dict[str, dict[str, int
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Rebuild the datasets from the command line; return None."""
+    """Return None after rebuilding the datasets as the command line `argv` says."""
     parser = argparse.ArgumentParser(description="Rebuild the course datasets deterministically.")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument(

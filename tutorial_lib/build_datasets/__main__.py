@@ -1,5 +1,4 @@
-"""Command line: `python -m tutorial_lib.build_datasets [--seed N] [--out DIR]` rebuilds the course
-datasets."""
+"""`python -m tutorial_lib.build_datasets [--seed N] [--out DIR]` rebuilds the course datasets."""
 
 from . import main
 

@@ -1,5 +1,7 @@
-"""What the dataset builders share: row types, sizes, name pools, helpers, and the JSONL, card and
-index writers."""
+"""What the dataset builders share: row types, sizes, name pools, helpers, and the writers.
+
+The writers write a dataset's JSONL splits, its card and the index of all datasets.
+"""
 
 from __future__ import annotations
 
@@ -131,8 +133,7 @@ def _low(text: str) -> str:
 
 
 def _pool(items: list, split: str) -> list:
-    """Return the part of `items` reserved for `split`: every fifth item for test, the rest for
-    train."""
+    """Return the part of `items` kept for `split`: every fifth item for test, others for train."""
     return [x for i, x in enumerate(items) if (i % 5 == 4) == (split == "test")]
 
 
@@ -174,8 +175,7 @@ def _choose(rng: random.Random, phrasings: list[str], **slots: object) -> str:
 def _one_operation(
     rng: random.Random, mul_a: tuple[int, int], mul_b: tuple[int, int], add_below: int
 ) -> tuple[int, int, str, str, int]:
-    """Return (a, b, op, op word, result) of a random +, - or * question whose result is not
-    negative."""
+    """Return (a, b, op, op word, result) of a random +, - or * question with a result >= 0."""
     op, word = rng.choice([("+", "plus"), ("-", "minus"), ("*", "times")])
     if op == "*":
         a, b = rng.randint(*mul_a), rng.randint(*mul_b)

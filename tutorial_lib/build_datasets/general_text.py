@@ -11,8 +11,7 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "general_text.txt"
 
 
 def read_corpus(path: Path = CORPUS) -> list[str]:
-    """Return the paragraphs of the general-text corpus (blank-line separated, lines joined by
-    spaces)."""
+    """Return the paragraphs of the general-text corpus (split at blank lines, lines joined)."""
     blocks = path.read_text(encoding="utf-8").split("\n\n")
     return [" ".join(block.split()) for block in blocks if block.strip()]
 

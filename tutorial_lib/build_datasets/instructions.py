@@ -1,5 +1,4 @@
-"""The instructions dataset: twelve task types with paraphrased instructions and computed
-responses."""
+"""The instructions dataset: twelve task types, paraphrased instructions, computed responses."""
 
 from __future__ import annotations
 

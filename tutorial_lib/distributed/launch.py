@@ -36,8 +36,10 @@ MODULE = "tutorial_lib.distributed.launch"
 
 
 def config_path(path: str | Path) -> Path:
-    """Return the DeepSpeed config file `path` names: as given, else relative to the course folder
-    (so configs/zero2.json works from notebooks/ too)."""
+    """Return the DeepSpeed config file `path` names: as given, else relative to the course folder.
+
+    So configs/zero2.json works from notebooks/ too.
+    """
     path = Path(path)
     if not path.is_file() and not path.is_absolute() and (project_root() / path).is_file():
         path = project_root() / path
@@ -52,8 +54,7 @@ def config_path(path: str | Path) -> Path:
 
 
 def read_ds_config(path: str | Path) -> dict:
-    """Return the DeepSpeed config at `path` as a dict, after checking that HF Trainer can run and
-    save with it."""
+    """Return the DeepSpeed config at `path` as a dict, checked: HF Trainer can run and save it."""
     path = config_path(path)
     try:
         config = json.loads(path.read_text())
@@ -82,8 +83,7 @@ def launch_command(
     master_port: int = 29500,
     args: Sequence[str] = (),
 ) -> list[str]:
-    """Return the command that runs this module with DeepSpeed `config` on `nproc` GPUs on each of
-    `nnodes` nodes.
+    """Return the command running this module with DeepSpeed `config` on `nnodes` x `nproc` GPUs.
 
     Multi-node: torchrun and accelerate run the same command on every node ($NODE_RANK set to 0, 1,
     ... for accelerate), meeting at master_addr:master_port; deepspeed runs once, on the first node,
@@ -134,8 +134,10 @@ def launch_command(
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Return the command-line options; --deepspeed defaults to the file an `accelerate launch`
-    config names."""
+    """Return the command-line options.
+
+    --deepspeed defaults to the file an `accelerate launch` config names.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--deepspeed",
@@ -177,8 +179,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def load(name: str, args) -> tuple:
-    """Return (model, tokenizer) for `name`, left where they load: DeepSpeed places the weights
-    (ZeRO-3 shards them)."""
+    """Return (model, tokenizer) for `name`, left where they load (DeepSpeed places the weights).
+
+    ZeRO-3 partitions the weights while from_pretrained loads them.
+    """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from ..models import ensure_pad_token, resolve, tiny_model
@@ -196,8 +200,10 @@ def load(name: str, args) -> tuple:
 
 
 def main(argv: list[str] | None = None) -> dict | None:
-    """Fine-tune on dialogsum under DeepSpeed, save on rank 0, and return (and print) rank 0's
-    summary; None elsewhere."""
+    """Return (and print) rank 0's summary of fine-tuning on dialogsum under DeepSpeed; else None.
+
+    Rank 0 also saves the fine-tuned model.
+    """
     import deepspeed
 
     from ..data import load_data
@@ -279,12 +285,11 @@ def run_sft_launch(
     profile: str = "quick",
     dry_run: bool = False,
 ) -> dict:
-    """Run this module under torchrun as `nproc` processes with DeepSpeed `config` and return rank
-    0's JSON summary.
+    """Return rank 0's JSON summary of this module run by torchrun as `nproc` processes.
 
-    Without a GPU the processes run on the CPU: DS_ACCELERATOR=cpu (gloo), CUDA_VISIBLE_DEVICES="",
-    OMP_NUM_THREADS=1. The model is saved to output_dir (default runs/sft_<config name> in the
-    course folder).
+    The processes train with DeepSpeed `config`. Without a GPU they run on the CPU:
+    DS_ACCELERATOR=cpu (gloo), CUDA_VISIBLE_DEVICES="", OMP_NUM_THREADS=1. The model is saved to
+    output_dir (default runs/sft_<config name> in the course folder).
     """
     import torch
 

@@ -33,11 +33,11 @@ BATCH, SEQ = 2, 16
 
 
 def ds_config(stage: int, bf16: bool = False, zero_options: dict | None = None) -> dict:
-    """Return the DeepSpeed config that runs on CPU: fp32 (or bf16), torch's AdamW (no compiled op),
-    ZeRO `stage`.
+    """Return a DeepSpeed config of ZeRO `stage` that runs on CPU: fp32 (or bf16), torch's AdamW.
 
-    zero_options are extra "zero_optimization" keys. fp16 does not run on the CPU accelerator ("Type
-    fp16 is not supported on your device."); bf16 does.
+    AdamW is torch's, so no compiled DeepSpeed op is needed. zero_options are extra
+    "zero_optimization" keys. fp16 does not run on the CPU accelerator ("Type fp16 is not supported
+    on your device."); bf16 does.
     """
     return {
         "train_micro_batch_size_per_gpu": BATCH,
@@ -58,12 +58,12 @@ def ds_config(stage: int, bf16: bool = False, zero_options: dict | None = None) 
 
 
 def _nbytes(tensors) -> int:
+    """Return the bytes of the tensors among `tensors` (anything else is skipped)."""
     return sum(t.numel() * t.element_size() for t in tensors if torch.is_tensor(t))
 
 
 def _adam_state_bytes(optimizer: torch.optim.Optimizer) -> int:
-    """Bytes of the per-parameter tensors (exp_avg, exp_avg_sq) in a torch optimizer's state; the
-    0-d step is left out."""
+    """Return the bytes of an optimizer's per-parameter state (exp_avg, exp_avg_sq; not step)."""
     return _nbytes(
         v
         for state in optimizer.state.values()
@@ -73,16 +73,17 @@ def _adam_state_bytes(optimizer: torch.optim.Optimizer) -> int:
 
 
 def _base_optimizer(engine) -> torch.optim.Optimizer:
-    """Return the torch optimizer doing the update: ZeRO 1-3 wrap it as .optimizer, stage 0 hands it
-    over as is."""
+    """Return the torch optimizer doing the update: ZeRO 1-3's .optimizer, or stage 0's own."""
     opt = engine.optimizer
     return getattr(opt, "optimizer", opt)
 
 
 def _master_tensors(engine, stage: int) -> list[torch.Tensor]:
-    """Return the fp32 master weights this rank keeps: ZeRO 1-3 its partitions; stage 0 none in fp32
-    (the update is in place), all of them under bf16 (DeepSpeed's FP16_UnfusedOptimizer keeps
-    fp32_groups)."""
+    """Return the fp32 master weights this rank keeps: under ZeRO 1-3, its partitions.
+
+    Stage 0 keeps none in fp32 (the update is in place) and all of them under bf16 (DeepSpeed's
+    FP16_UnfusedOptimizer keeps fp32_groups).
+    """
     opt = engine.optimizer
     if stage in (1, 2):
         return list(opt.single_partition_of_fp32_groups)
@@ -92,14 +93,13 @@ def _master_tensors(engine, stage: int) -> list[torch.Tensor]:
 
 
 def _param_tensors(model: torch.nn.Module, stage: int) -> list[torch.Tensor]:
-    """Return the parameter storage this rank holds: the full weights, or at stage 3 only its
-    ds_tensor shards."""
+    """Return the parameter storage this rank holds: all weights (stage 3: its ds_tensor shards)."""
     params = list(model.parameters())
     return [p.ds_tensor for p in params] if stage == 3 else [p.data for p in params]
 
 
 def _grad_bytes(engine, stage: int) -> int:
-    """Bytes of gradients this rank holds after engine.backward(), before the step.
+    """Return the bytes of gradients this rank holds after engine.backward(), before the step.
 
     The model's .grad (full size at stage 0) plus the reduced partitions ZeRO 1-2 keep in
     averaged_gradients (both stages free the model's .grad once reduced) or ZeRO-3 keeps per
@@ -117,9 +117,11 @@ def _grad_bytes(engine, stage: int) -> int:
 
 
 def _track_peak_grads(model: torch.nn.Module) -> dict[str, int]:
-    """Record, during backward, the most bytes of model .grad alive at once (call before
-    deepspeed.initialize so these hooks run before ZeRO's own, which reduce and free the
-    gradient)."""
+    """Return {"bytes": n}, which hooks keep at the most .grad bytes alive at once during backward.
+
+    Call it before deepspeed.initialize, so these hooks run before ZeRO's own, which reduce and
+    free the gradient.
+    """
     params, peak = list(model.parameters()), {"bytes": 0}
 
     def hook(_):
@@ -145,9 +147,11 @@ COLLECTIVES = (  # deepspeed.comm backend methods that move tensor data
 
 
 def _elements(op: str, args: tuple, kwargs: dict) -> int:
-    """Return the elements a collective covers: the full tensor reduced or broadcast, the input of a
-    reduce-scatter, the output of an all-gather (each rank sends (N-1)/N of that in a ring;
-    all-reduce moves it twice)."""
+    """Return the number of elements a collective covers.
+
+    That is the full tensor reduced or broadcast, the input of a reduce-scatter, the output of an
+    all-gather (each rank sends (N-1)/N of that in a ring; all-reduce moves it twice).
+    """
     a = dict(kwargs)
     if op in ("reduce_scatter_tensor",):
         return (a.get("input_tensor") if "input_tensor" in a else args[1]).numel()
@@ -163,11 +167,11 @@ def _elements(op: str, args: tuple, kwargs: dict) -> int:
 
 
 def _count_collectives(backend) -> list[tuple[str, int]]:
-    """Wrap the backend's collectives to append (op, elements) to the returned list while it is
-    switched on.
+    """Return the list the wrapped collectives append (op, elements) to while counting is on.
 
     Counting starts when the list's owner sets backend.counting = True, so initialization broadcasts
-    stay out."""
+    stay out.
+    """
     calls: list[tuple[str, int]] = []
     backend.counting = False
 
@@ -186,12 +190,14 @@ def _count_collectives(backend) -> list[tuple[str, int]]:
 
 
 def _batch(vocab: int, seed: int) -> dict[str, torch.Tensor]:
+    """Return a batch of random token ids (`seed`), its own labels."""
     g = torch.Generator().manual_seed(seed)
     ids = torch.randint(0, vocab, (BATCH, SEQ), generator=g)
     return {"input_ids": ids, "labels": ids}
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Return None after this rank's training steps, its byte counts written to --out (.rank{r})."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", type=int, choices=(0, 1, 2, 3), required=True)
     parser.add_argument(
@@ -270,10 +276,9 @@ def run_zero_probe(
     bf16: bool = False,
     zero_options: dict | None = None,
 ) -> list[dict]:
-    """Train a tiny Llama under DeepSpeed ZeRO `stage` on CPU as `nproc` processes and return each
-    rank's measured bytes.
+    """Return each rank's measured bytes of a tiny Llama trained under ZeRO `stage` on the CPU.
 
-    Launches `python -m torch.distributed.run --nproc_per_node nproc -m
+    Launches `nproc` processes with `python -m torch.distributed.run --nproc_per_node nproc -m
     tutorial_lib.distributed.probe` (gloo backend, fp32, torch AdamW; see main() above) and returns
     one dict per rank, rank order, with n_params, world_size, param_bytes, grad_bytes,
     grad_peak_bytes, master_bytes, adam_bytes, optimizer_bytes (master + adam) and collectives (the

@@ -20,8 +20,11 @@ def free_port() -> int:
 
 
 def error_tail(output: str) -> str:
-    """Return the lines of a failed multi-process run that name the failing rank's own error, else
-    its last 25 lines."""
+    """Return the lines of a failed multi-process run that name the failing rank's own error.
+
+    Those are the first error line of the output and the six lines before it; without an error
+    line, the output's last 25 lines.
+    """
     lines = output.splitlines()
     errors = [
         i
@@ -34,8 +37,10 @@ def error_tail(output: str) -> str:
 def torchrun(
     args: list[str], env: dict[str, str], timeout: float, what: str
 ) -> subprocess.CompletedProcess:
-    """Return the finished `python -m torch.distributed.run ARGS` on 127.0.0.1 (output captured);
-    CourseError naming `what` if it runs past `timeout` seconds."""
+    """Return the finished `python -m torch.distributed.run ARGS` on 127.0.0.1, output captured.
+
+    A run past `timeout` seconds raises CourseError naming `what`.
+    """
     rendezvous = ["--master_addr", "127.0.0.1", "--master_port", str(free_port())]
     cmd = [sys.executable, "-m", "torch.distributed.run", *rendezvous, *args]
     try:

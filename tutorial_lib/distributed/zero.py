@@ -35,9 +35,11 @@ PAPER_COMM_OPTIONS = {
 }
 
 
-def check_setup(n_params: float, n_gpus: int, stage: int | None = None) -> None:
-    """Return None, or raise CourseError if the parameter count, GPU count or stage is not one
-    ZeRO can have."""
+def check_setup(
+    n_params: float, n_gpus: int, stage: int | None = None, **bytes_per_param: float
+) -> None:
+    """Return None, or raise CourseError if the parameter count, GPU count, stage or a byte count
+    per parameter (keyword arguments, e.g. k=12) is not one ZeRO can have."""
     if n_params < 0:
         raise CourseError(
             f"n_params is {n_params}; a model has zero or more parameters, pass its parameter "
@@ -51,6 +53,9 @@ def check_setup(n_params: float, n_gpus: int, stage: int | None = None) -> None:
         raise CourseError(
             f"ZeRO stage {stage!r} does not exist; pass 0 (plain data parallel), 1, 2 or 3."
         )
+    if any(v < 0 for v in bytes_per_param.values()):
+        got = ", ".join(f"{name}={v}" for name, v in bytes_per_param.items())
+        raise CourseError(f"Bytes per parameter must be >= 0; got {got}.")
 
 
 def model_state_bytes(
@@ -64,15 +69,10 @@ def model_state_bytes(
     """Return the per-GPU bytes of {params, grads, optimizer, total} at this ZeRO stage (the paper's
     formulas).
 
-    stage 0: (2 + 2 + K)Φ;  stage 1: 2Φ + 2Φ + KΦ/N;  stage 2: 2Φ + (2 + K)Φ/N;  stage 3: (2 + 2 +
-    K)Φ/N.
+    stage 0: (2 + 2 + K)Φ;  stage 1: 2Φ + 2Φ + KΦ/N;  stage 2: 2Φ + (2 + K)Φ/N;
+    stage 3: (2 + 2 + K)Φ/N.
     """
-    check_setup(n_params, n_gpus, stage)
-    if min(k, param_bytes, grad_bytes) < 0:
-        raise CourseError(
-            f"Bytes per parameter must be >= 0; got k={k}, param_bytes={param_bytes}, "
-            f"grad_bytes={grad_bytes}."
-        )
+    check_setup(n_params, n_gpus, stage, k=k, param_bytes=param_bytes, grad_bytes=grad_bytes)
     params = n_params * param_bytes / (n_gpus if stage >= 3 else 1)
     grads = n_params * grad_bytes / (n_gpus if stage >= 2 else 1)
     optimizer = n_params * k / (n_gpus if stage >= 1 else 1)

@@ -12,18 +12,26 @@ from .common import Check, Wrong, number, prediction, show, tensor_like
 # --- 06 reward modeling ------------------------------------------------------------------------
 
 
-def check_bradley_terry_loss(fn: Callable) -> str:
-    """Return '' if fn gives mean -log sigmoid(r_chosen - r_rejected), stably, else Wrong."""
+def check_margin_bradley_terry_loss(fn: Callable) -> str:
+    """Return '' if fn gives mean -log sigmoid(r_chosen - r_rejected - margin), stably, else
+    Wrong."""
     # -log sigmoid(1) = 0.31326, -log sigmoid(0) = log 2 = 0.69315: mean 0.50320
     chosen = torch.tensor([1.0, 0.0], requires_grad=True)
-    loss = fn(chosen, torch.tensor([0.0, 0.0]))
-    number(loss, 0.50320, "loss of margins (1, 0)")
+    loss = fn(chosen, torch.tensor([0.0, 0.0]), torch.tensor([0.0, 0.0]))
+    number(loss, 0.50320, "loss of score differences (1, 0) with margins 0")
     if not isinstance(loss, torch.Tensor) or not loss.requires_grad:
         raise Wrong("return a tensor that keeps the gradient (the reward model trains on it)")
+    # the margin is subtracted: differences (1, 0) with margins (2, 0) give -log sigmoid(-1) and
+    # -log sigmoid(0): (1.31326 + 0.69315) / 2
     number(
-        fn(torch.tensor([-100.0]), torch.tensor([100.0])),
+        fn(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 0.0]), torch.tensor([2.0, 0.0])),
+        1.00320,
+        "loss of score differences (1, 0) with margins (2, 0) (subtract the margin)",
+    )
+    number(
+        fn(torch.tensor([-100.0]), torch.tensor([100.0]), torch.tensor([0.0])),
         200.0,
-        "loss of margin -200 (use F.logsigmoid: log(sigmoid(x)) underflows)",
+        "loss of a score difference of -200 (use F.logsigmoid: log(sigmoid(x)) underflows)",
         tol=1e-3,
     )
     return ""
@@ -125,7 +133,7 @@ def check_predict_clipped_tokens(fn: Callable) -> str:
 
 CHECKS: dict[str, dict[str, Check]] = {
     "06_reward_modeling": {
-        "bradley_terry_loss": check_bradley_terry_loss,
+        "margin_bradley_terry_loss": check_margin_bradley_terry_loss,
         "pairwise_accuracy": check_pairwise_accuracy,
         "ranking_to_pairs": check_ranking_to_pairs,
         "predict_initial_bt_loss": check_predict_initial_bt_loss,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable
 
 import torch
@@ -50,25 +49,23 @@ def check_bf16_megabytes(fn: Callable) -> str:
 # --- 01 in-context learning --------------------------------------------------------------------
 
 
-def check_select_balanced(fn: Callable) -> str:
-    """Return '' if fn picks k distinct, label-balanced, seeded random indices, else raise Wrong."""
-    labels = ["pos", "neg", "neu"] * 6 + ["pos"] * 6
-    for k in (2, 6, 7):
-        got = fn(list(labels), k, seed=1)
-        if not isinstance(got, list) or len(got) != k or len(set(got)) != k:
-            raise Wrong(f"k={k}: expected a list of {k} distinct indices, got {show(got)}")
-        if not all(isinstance(i, int) and 0 <= i < len(labels) for i in got):
-            raise Wrong(f"k={k}: every index must be an int from 0 to {len(labels) - 1}")
-        counts = Counter(labels[i] for i in got)
-        if any(not k // 3 <= counts[c] <= k // 3 + 1 for c in ("pos", "neg", "neu")):
-            raise Wrong(
-                f"k={k} over 3 labels: each label {k // 3} or {k // 3 + 1} times, "
-                f"got {dict(counts)}"
-            )
-    if fn(list(labels), 4, seed=3) != fn(list(labels), 4, seed=3):
-        raise Wrong("the same seed gave two different selections; use random.Random(seed)")
-    if len({tuple(sorted(fn(list(labels), 3, seed=s))) for s in range(8)}) == 1:
-        raise Wrong("every seed gave the same demonstrations; draw them at random")
+def check_nearest_balanced(fn: Callable) -> str:
+    """Return '' if fn picks the k nearest pool examples by cosine, balanced per label, least
+    similar first, else raise Wrong."""
+    query = [1.0, 0.0]
+    pool = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0]]
+    cases = [  # (labels, k, want): cosines to the query are 1, 0, 0.71, -1
+        (["a", "a", "b", "b"], 2, [2, 0]),  # the nearest "a" and the nearest "b"
+        (["a", "a", "b", "b"], 3, [1, 2, 0]),  # the extra slot: the nearest left, index 1 (0 > -1)
+        (["a", "b", "a", "b"], 2, [1, 0]),  # balance beats similarity: "b" at 0 before "a" at 0.71
+        (["a", "a", "a", "a"], 2, [2, 0]),  # one label: the plain k nearest
+    ]
+    for labels, k, want in cases:
+        got = fn(list(query), [list(v) for v in pool], list(labels), k)
+        if got != want:
+            raise Wrong(f"labels {labels}, k={k}: expected {want}, got {show(got)}")
+    if fn([2.0, 0.0], [[3.0, 0.0], [0.0, 5.0]], ["a", "b"], 1) != [0]:
+        raise Wrong("cosine similarity ignores the vectors' lengths: normalise query and pool")
     return ""
 
 
@@ -134,14 +131,23 @@ def check_extract_answer(fn: Callable) -> str:
     return ""
 
 
-def check_majority_vote(fn: Callable) -> str:
-    """Return '' if fn returns the most common non-None answer, ties to the first, else Wrong."""
-    cases = [([3, 5, 3, None, 5], 3), ([None, 7, 7, 2], 7), ([None, None], None), ([], None),
-             ([4], 4), ([1, 2, 2, None, None, None], 2)]  # fmt: skip
-    for answers, want in cases:
-        got = fn(list(answers))
-        if got != want:
-            raise Wrong(f"for {answers} expected {want!r}, got {show(got)}")
+def check_weighted_vote(fn: Callable) -> str:
+    """Return '' if fn returns the non-None answer with the largest total weight, ties to the
+    first, else raise Wrong."""
+    cases = [
+        ([3, 5, 3, None, 5], [0.1, 0.9, 0.2, 1.0, 0.3], 5),
+        ([3, 5, 3], [1.0, 1.0, 1.0], 3),  # equal weights: the majority vote
+        ([4, 7], [0.5, 0.5], 4),  # a tie goes to the answer seen first
+        ([None, 2, 9, 9], [5.0, 0.7, 0.3, 0.3], 2),  # None's weight counts for nothing
+        ([None, None], [1.0, 1.0], None),
+        ([], [], None),
+    ]
+    for answers, weights, want in cases:
+        got = fn(list(answers), list(weights))
+        if got != want or isinstance(got, bool):
+            raise Wrong(
+                f"for answers {answers}, weights {weights} expected {want!r}, got {show(got)}"
+            )
     return ""
 
 
@@ -158,14 +164,14 @@ CHECKS: dict[str, dict[str, Check]] = {
         "predict_bf16_megabytes": check_bf16_megabytes,
     },
     "01_in_context_learning": {
-        "select_balanced": check_select_balanced,
+        "nearest_balanced": check_nearest_balanced,
         "few_shot_prompt": check_few_shot_prompt,
         "label_by_logprobs": check_label_by_logprobs,
         "predict_demo_tokens": check_predict_demo_tokens,
     },
     "02_chain_of_thought": {
         "extract_answer": check_extract_answer,
-        "majority_vote": check_majority_vote,
+        "weighted_vote": check_weighted_vote,
         "predict_vote_accuracy": check_predict_vote_accuracy,
     },
 }
