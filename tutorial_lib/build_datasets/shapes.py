@@ -3,9 +3,9 @@
 The course numbers are computed from the rows when the card is written; `STATED` holds the same
 numbers as the course states them (tests/test_dataset_shapes.py checks that the data keep them).
 Real-set numbers are cited: the paper, the dataset card's row counts (as recorded in
-`tutorial_lib/hub_data.py`), or the course issue that measured them; "about" marks a number not
-verified offline. Token lengths use the bundled model's tokenizer (SmolLM2-135M-Instruct);
-`TOKENS` is measured once, since the builder does not load the model.
+`tutorial_lib/hub_data.py`), or the course authors' own count on the real set; "about" marks a
+number not verified offline. Token lengths use the bundled model's tokenizer
+(SmolLM2-135M-Instruct); `TOKENS` is measured once, since the builder does not load the model.
 """
 
 from __future__ import annotations
@@ -31,21 +31,21 @@ STANDS_IN_FOR: dict[str, tuple[str, list[str]]] = {
 REAL: dict[str, dict[str, str]] = {
     "sentiment": {
         "rows (train / test)": "25,000 / 25,000 (paper)",
-        "text words, median / p95 / max": "median about 174 (a figure quoted to the course "
-        "authors, not verified offline; course issue 18: reviews run to hundreds of words)",
+        "text words, median / p95 / max": "median about 174 (not verified offline; reviews "
+        "run to hundreds of words)",
         "label balance": "50% positive in each split (paper)",
     },
     "arithmetic": {
         "rows (train / test)": "7,473 / 1,319 (dataset card)",
-        "question words, median / p95 / max": "median about 43 (measured in course issue 18)",
+        "question words, median / p95 / max": "median about 43 (counted by the course authors)",
         "steps per problem": "2 to 8 (paper)",
     },
     "dialogsum": {
         "rows (train / test)": "12,460 / 500 dialogues, 500 more for validation (paper)",
         "dialogue words, median / p95 / max": "about 115 / 245 / 472 (validation split, "
-        "measured in course issue 18)",
+        "counted by the course authors)",
         "summary words, median / p95 / max": "p95 about 39, max about 65 (validation split, "
-        "course issue 18)",
+        "counted by the course authors)",
         "references per test row": "3 (paper)",
     },
     "instructions": {
