@@ -330,11 +330,10 @@ def test_summary_token_budget_is_the_95th_percentile_of_reference_lengths(tiny):
         summary_token_budget(tok, short) == SUMMARY_TOKENS
         and summary_token_budget(tok, short, floor=1) == 30
     )
-    course = load_data("dialogsum")["test"]  # the course's own data keeps its budget of 48
-    assert (
-        summary_token_budget(tok, course, floor=1) == 38
-        and summary_token_budget(tok, course) == SUMMARY_TOKENS
-    )
+    course = load_data("dialogsum")["test"]  # every one of the three references of each row
+    p95 = summary_token_budget(tok, course, floor=1)
+    assert 30 <= p95 <= 80  # the card's summary lengths, in tokens
+    assert summary_token_budget(tok, course) == max(SUMMARY_TOKENS, p95)
     with pytest.raises(CourseError, match="0 < quantile <= 1"):
         summary_token_budget(tok, rows, quantile=95)
 

@@ -13,19 +13,9 @@ from pathlib import Path
 from types import ModuleType
 
 from .errors import CourseError
+from .plans import LESSONS as PLANNED
 
-LESSONS = (
-    "00_setup_and_tour",
-    "01_in_context_learning",
-    "02_chain_of_thought",
-    "03_supervised_finetuning",
-    "04_lora_and_qlora",
-    "05_prefix_and_prompt_tuning",
-    "06_reward_modeling",
-    "07_rlhf_ppo",
-    "08_zero_and_distributed",
-    "09_quantization",
-)
+LESSONS = tuple(PLANNED.values())  # "00_setup_and_tour", ..., "09_quantization"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the course folder in an editable install
 
 
