@@ -49,9 +49,10 @@ from tutorial_lib.evaluation import arithmetic_accuracy, reference_lists, rouge_
 from tutorial_lib.generation import forward_ms
 from tutorial_lib.memory import folder_mb
 from tutorial_lib.metrics import correct_per_example, extract_answer, rouge_per_example
-from tutorial_lib.models import count_parameters, save_pretrained_atomic
+from tutorial_lib.models import count_parameters
 from tutorial_lib.peft_methods import lora_config, replace_linears
 from tutorial_lib.plots import loss_curves
+from tutorial_lib.saving import save_pretrained_atomic
 from tutorial_lib.sft_data import arithmetic_dataset, summary_dataset, summary_prompt
 from tutorial_lib.stats import compare, interval, verdict
 from tutorial_lib.training import TrainConfig, train

@@ -3,7 +3,7 @@ import json
 import pytest
 import torch
 
-from tutorial_lib import CourseError, generate, load_model, models
+from tutorial_lib import CourseError, generate, load_model, models, saving
 from tutorial_lib.models import DEFAULT_MODEL, count_parameters
 
 
@@ -114,8 +114,8 @@ def test_save_pretrained_atomic_refuses_a_model_with_nan(tmp_path):
         model.weight[0, 0] = float("nan")
     model.save_pretrained = lambda folder: (folder / "w.pt").write_text("saved")
     with pytest.raises(CourseError, match="NaN or inf in weight"):
-        models.save_pretrained_atomic(tmp_path / "ckpt", model)
+        saving.save_pretrained_atomic(tmp_path / "ckpt", model)
     assert not (tmp_path / "ckpt").exists()
     with torch.no_grad():
         model.weight[0, 0] = 1.0
-    assert (models.save_pretrained_atomic(tmp_path / "ckpt", model) / "w.pt").exists()
+    assert (saving.save_pretrained_atomic(tmp_path / "ckpt", model) / "w.pt").exists()

@@ -16,9 +16,9 @@ from tutorial_lib.data import load_data
 from tutorial_lib.errors import CourseError
 from tutorial_lib.evaluation import SUMMARY_TOKENS, rouge_eval, summary_token_budget
 from tutorial_lib.memory import PeakMemory, folder_mb, state_mb
-from tutorial_lib.models import save_atomic_folder, save_pretrained_atomic
 from tutorial_lib.peft_methods import freeze, lora_config, prefix_tuning_config
 from tutorial_lib.profiles import get_profile
+from tutorial_lib.saving import save_atomic_folder, save_pretrained_atomic
 from tutorial_lib.sft_data import (
     arithmetic_dataset,
     chat_tokens,

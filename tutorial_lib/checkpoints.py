@@ -19,7 +19,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from .errors import CourseError
-from .models import save_atomic_folder
+from .saving import save_atomic_folder
 
 CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"
 MODES = ("train", "save", "load")  # train as usual; train and save the result; load it instead

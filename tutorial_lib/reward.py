@@ -24,10 +24,11 @@ from trl import RewardConfig, RewardTrainer
 from .data import load_data
 from .errors import CourseError
 from .generation import generate
-from .models import cache_dir, is_checkpoint, save_pretrained_atomic
+from .models import cache_dir, is_checkpoint
 from .plan_report import measured_minutes
 from .plans import LessonPlan, lesson_plan
 from .pvp import load_classifier
+from .saving import save_pretrained_atomic
 from .sft_data import conversation
 from .training import (
     RunResult,

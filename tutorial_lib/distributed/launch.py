@@ -207,8 +207,8 @@ def main(argv: list[str] | None = None) -> dict | None:
     import deepspeed
 
     from ..data import load_data
-    from ..models import save_atomic_folder
     from ..plans import lesson_plan
+    from ..saving import save_atomic_folder
     from ..sft_data import summary_dataset
     from ..training import TrainConfig, make_trainer, sft_config
 
