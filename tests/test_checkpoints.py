@@ -16,12 +16,19 @@ from tutorial_lib.checkpoints import (
     trained_tensors,
 )
 from tutorial_lib.errors import CourseError
-from tutorial_lib.models import tiny_model
-from tutorial_lib.peft_methods import lora_config
+from tutorial_lib.models import save_tiny, tiny_model
+from tutorial_lib.peft_methods import (
+    add_adapters,
+    lora_config,
+    prefix_tuning_config,
+    prompt_tuning_config,
+    tune_norms_only,
+)
 from tutorial_lib.plans import lesson_plan
 from tutorial_lib.ppo import PPOConfig
 from tutorial_lib.ppo_trainer import PPOTrainer
 from tutorial_lib.preference_optimization import train_dpo
+from tutorial_lib.reward import load_reward_model
 from tutorial_lib.training import TrainConfig
 
 SETTINGS = {"steps": 2, "lr": 1e-3, "model": "tiny"}
@@ -50,6 +57,56 @@ def test_a_run_round_trips_only_its_trained_tensors(tmp_path):
         assert torch.equal(dict(fresh.named_parameters())[key], tensor)
     # the frozen base is not in the file: only the adapters are saved
     assert all("lora_" in key for key in trained_tensors(trained))
+
+
+def _full(model):
+    return model  # full fine-tuning (03, 04): every weight is trained
+
+
+def _norms(model):
+    tune_norms_only(model)
+    return model
+
+
+def _adapters(model):
+    add_adapters(model, bottleneck=4)
+    return model
+
+
+def _reward(_model):
+    return load_reward_model(str(save_tiny()))[0]  # 06: the backbone with a new scalar head
+
+
+# what each of lessons 03-07 trains, as the lesson builds it
+KINDS = {
+    "full": _full,
+    "LoRA": lambda m: get_peft_model(m, lora_config(8, 16)),
+    "prompt tuning": lambda m: get_peft_model(m, prompt_tuning_config(4)),
+    "prefix tuning": lambda m: get_peft_model(m, prefix_tuning_config(4, True, hidden=8)),
+    "deep prompts": lambda m: get_peft_model(m, prefix_tuning_config(4, projection=False)),
+    "bottleneck adapter": _adapters,
+    "norm scales": _norms,
+    "reward model": _reward,
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_of_run_the_lessons_cache_loads_back(tmp_path, kind):
+    torch.manual_seed(0)
+    trained = KINDS[kind](tiny_model(seed=0)[0])
+    with torch.no_grad():  # "training": move every trained tensor away from its start
+        for p in trained.parameters():
+            if p.requires_grad:
+                p.add_(torch.randn_like(p))
+    folder = save_run(run_dir(tmp_path, kind), trained, RECORD, SETTINGS)
+    torch.manual_seed(1)
+    fresh = KINDS[kind](tiny_model(seed=0)[0])
+    assert load_run(folder, fresh, SETTINGS) == RECORD
+    expected = trained_tensors(trained)
+    assert expected, f"{kind}: nothing trainable to cache"
+    loaded = dict(fresh.named_parameters())
+    for key, tensor in expected.items():
+        assert torch.equal(loaded[key], tensor), key
 
 
 def test_a_damaged_copy_other_settings_or_another_model_are_refused(tmp_path):
