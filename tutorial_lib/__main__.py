@@ -1,4 +1,4 @@
-"""Command line: `python -m tutorial_lib doctor|plan|run|report|grade|cache|instructor`."""
+"""Command line: `python -m tutorial_lib doctor|plan|run|report|grade|cache|seeds|instructor`."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--use-cached", action="store_true", help="training cells load the cache (skip-ahead)"
     )
+    run.add_argument("--seed", type=int, help="the notebooks' seed (default: theirs, 0)")
     rep = sub.add_parser("report", help="(re)write the report card from recorded results")
     rep.add_argument("--profile", help="whose report: quick | cpu | gpu")
     grd = sub.add_parser("grade", help="grade a lesson's exercises: passed, failed, not started")
@@ -49,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     cache.add_argument("notebooks", nargs="*", help="lessons to cache (default: 03 04 05 06 07)")
     cache.add_argument("--profile", help="quick | cpu | gpu (default: $COURSE_PROFILE, else auto)")
     cache.add_argument("--dry-run", action="store_true", help="the tiny model, one step (tests)")
+    sds = sub.add_parser("seeds", help="run lessons once per seed; gather their headline effects")
+    sds.add_argument("notebooks", nargs="*", help="lessons to run (default: all)")
+    sds.add_argument("--profile", help="quick | cpu | gpu (default: $COURSE_PROFILE, else auto)")
+    sds.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="default: 0 1 2")
     ins = sub.add_parser("instructor", help="rewrite the instructor guide's measured tables")
     ins.add_argument("--check", action="store_true", help="exit 1 if the guide is out of date")
     args = parser.parse_args(argv)
@@ -69,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
             lessons = args.notebooks or ["03", "04", "05", "06", "07"]
             run_course(lessons, args.profile, dry_run=args.dry_run, save_cache=True)
             return 0
+        if args.command == "seeds":
+            from .instructor import update_guide
+            from .seeds import run_seeds
+
+            run_seeds(args.notebooks, args.profile, args.seeds)
+            return 0 if update_guide() else 1
         if args.command == "instructor":
             from .instructor import update_guide
 
@@ -81,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             from .runner import run_course
 
             run_course(args.notebooks, args.profile, args.inplace, args.dry_run,
-                       use_cached=args.use_cached)
+                       use_cached=args.use_cached, seed=args.seed)
             return 0
         from .profiles import get_profile
         from .report import report_dir, write_report

@@ -17,6 +17,7 @@ from pathlib import Path
 from .errors import CourseError
 from .plans import LESSONS, NOTEBOOKS
 from .report import write_atomic
+from .seeds import SEEDS, should_see
 from .timings import section_minutes
 
 ROOT = NOTEBOOKS.parent
@@ -172,14 +173,15 @@ def sections(timings: dict) -> str:
     return "\n".join(out).rstrip()
 
 
-def blocks(timings: dict) -> dict[str, str]:
-    """Return the generated blocks of the guide, by name."""
+def blocks(timings: dict, seeds: dict | None = None) -> dict[str, str]:
+    """Return the generated blocks of the guide, by name (seeds: instructor/seeds.json)."""
     return {
         "half-day": agenda(timings, HALF_DAY, lunch=False),
         "full-day": agenda(timings, FULL_DAY, lunch=True),
         "overview": overview(timings),
         "laptop": laptop(timings),
         "sections": sections(timings),
+        "should-see": should_see(seeds or {}),
     }
 
 
@@ -200,7 +202,7 @@ def update_guide(check: bool = False) -> bool:
     rewritten."""
     old = json.loads(TIMINGS.read_text()) if TIMINGS.exists() else {}
     timings = gather(old)
-    generated = blocks(timings)
+    generated = blocks(timings, json.loads(SEEDS.read_text()) if SEEDS.exists() else {})
     texts = {GUIDE: fill(GUIDE.read_text(encoding="utf-8"), generated),
              README: fill(README.read_text(encoding="utf-8"), {"overview": generated["overview"]})}
     if check:

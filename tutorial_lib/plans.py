@@ -52,6 +52,7 @@ class LessonPlan(Profile):
     data: tuple[DataUse, ...] = ()  # rows used of rows available, per split
     notices: tuple[str, ...] = ()  # what was lowered to fit, and why
     skip_ahead: SkipAhead = TRAIN  # train, train and cache, or load the cached runs
+    seed: int = 0  # initialisation, data order and sampling (`python -m tutorial_lib seeds`)
 
     @property
     def torch_dtype(self) -> torch.dtype:
@@ -66,7 +67,8 @@ class LessonPlan(Profile):
         data = ", ".join(f"{u.dataset}/{u.split} {u.used} of {u.available}" for u in self.data)
         return (f"lesson {self.lesson}, {self.name} profile{' (dry run)' if self.dry_run else ''}: "
                 f"{self.model}, {str(self.torch_dtype).removeprefix('torch.')} on {self.device} | "
-                f"{self.eval_examples} evaluation examples | data ({self.source}): {data}")
+                f"{self.eval_examples} evaluation examples | data ({self.source}): {data}"
+                + (f" | seed {self.seed}" if self.seed else ""))
 
     @property
     def checks_results(self) -> bool:
@@ -106,6 +108,7 @@ def lesson_plan(
     verbose: bool = True,
     use_cached: bool = False,
     save_cache: bool = False,
+    seed: int | None = None,
 ) -> LessonPlan:
     """Return lesson `lesson`'s plan for `profile` (a name, a Profile, or another lesson's plan).
 
@@ -114,6 +117,7 @@ def lesson_plan(
     gpu code path for a CPU (tiny model, one step): the gpu profile then needs no CUDA.
     use_cached=True: the lesson's training runs load their cached results (checkpoints/) instead of
     training; save_cache=True: they train and cache them (`python -m tutorial_lib cache`).
+    seed: the run's seed (default 0, or that of the plan passed as `profile`).
     """
     if use_cached and save_cache:
         raise CourseError("use_cached and save_cache are both True: choose one (load, or train "
@@ -122,6 +126,7 @@ def lesson_plan(
     if isinstance(profile, LessonPlan):
         source = profile.source if source is None else source
         dry_run = profile.dry_run if dry_run is None else dry_run
+        seed = profile.seed if seed is None else seed
         profile = profile.name
     source, dry_run = source or "local", bool(dry_run)
     if source not in ("local", "hub"):
@@ -146,7 +151,7 @@ def lesson_plan(
     mode = "load" if use_cached else "save" if save_cache else "train"
     folder = lesson_cache(f"{plan.name}{'-dry-run' if plan.dry_run else ''}", key)
     plan = replace(plan, notices=tuple(lowered) + plan.notices,
-                   skip_ahead=SkipAhead(mode, str(folder)))
+                   skip_ahead=SkipAhead(mode, str(folder)), seed=seed or 0)
     if verbose:
         if plan.dtype == "auto" and torch.cuda.is_available():  # a plan made to run here
             choose_precision(plan.device)  # prints its choice and why

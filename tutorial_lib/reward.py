@@ -265,8 +265,10 @@ def lesson_reward_model(plan: LessonPlan) -> tuple[PreTrainedModel, PreTrainedTo
 
 
 def reward_model_dir(plan: LessonPlan) -> Path:
-    """Return the folder where lesson 06 keeps the reward model it trained for `plan`'s profile."""
-    return cache_dir() / "reward_models" / (plan.name + ("-dry-run" if plan.dry_run else ""))
+    """Return the folder where lesson 06 keeps the reward model it trained for `plan`'s profile
+    (and seed, where not 0)."""
+    suffix = ("-dry-run" if plan.dry_run else "") + (f"-seed-{plan.seed}" if plan.seed else "")
+    return cache_dir() / "reward_models" / (plan.name + suffix)
 
 
 def save_reward_model(

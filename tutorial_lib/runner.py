@@ -99,13 +99,14 @@ def run_course(
     dry_run: bool = False,
     save_cache: bool = False,
     use_cached: bool = False,
+    seed: int | None = None,
 ) -> Path:
     """Return the report card's path after executing the chosen notebooks in `profile`.
 
     The profile reaches each notebook as its `profile` parameter (and dry_run as `dry_run`).
     inplace=True also writes each executed notebook back over notebooks/ (how the committed outputs
     are made). save_cache=True caches each training run's result for skip-ahead (checkpoints/);
-    use_cached=True loads them instead of training.
+    use_cached=True loads them instead of training. seed reaches each notebook as `seed`.
     """
     prof = get_profile(profile, need_device=not dry_run)
     out = report_dir(prof.name, dry_run)  # where each notebook's record() writes too
@@ -114,6 +115,8 @@ def run_course(
         parameters["save_cache"] = True
     if use_cached:
         parameters["use_cached"] = True
+    if seed is not None:
+        parameters["seed"] = seed
     notebooks = find_notebooks(names)
     timings_file = out / "timings.json"
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}

@@ -65,6 +65,7 @@ class TrainConfig:
             bf16=mode == "bf16",
             fp16=mode == "fp16",
             skip_ahead=getattr(profile, "skip_ahead", TRAIN),
+            seed=getattr(profile, "seed", 0),
         )
         return cls(**{**base, **overrides})
 
