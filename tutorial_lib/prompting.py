@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import random
 import statistics
 from collections.abc import Sequence
@@ -13,7 +12,13 @@ from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from .errors import CourseError
-from .generation import DEFAULT_BATCH, chat_text
+from .generation import (
+    DEFAULT_BATCH,
+    chat_text,
+    expanded_cache,
+    prefix_cache,
+    shared_prefix_length,
+)
 
 
 @dataclass(frozen=True)
@@ -157,16 +162,6 @@ def label_token_ids(
     return ids
 
 
-def _common_prefix(seqs: Sequence[Sequence[int]]) -> int:
-    """Return the number of leading tokens all sequences share, leaving at least one token in
-    each."""
-    n = min(len(s) for s in seqs) - 1
-    for i in range(n):
-        if any(s[i] != seqs[0][i] for s in seqs):
-            return i
-    return max(n, 0)
-
-
 @torch.no_grad()
 def next_token_logprobs(
     model: PreTrainedModel,
@@ -192,13 +187,9 @@ def next_token_logprobs(
     batch_size = batch_size or DEFAULT_BATCH
     texts = [chat_text(tokenizer, p) if chat else p for p in prompts]
     ids = [tokenizer(t, add_special_tokens=not chat).input_ids for t in texts]
-    shared = _common_prefix(ids) if len(ids) > 1 else 0
+    shared = shared_prefix_length(ids)
     device = model.device
-    prefix_cache = None
-    if shared:
-        prefix_cache = model(
-            torch.tensor([ids[0][:shared]], device=device), use_cache=True
-        ).past_key_values
+    prefix = prefix_cache(model, ids[0][:shared]) if shared else None
     out = torch.empty(len(ids), model.config.vocab_size)
     # similar lengths share a batch: little padding
     order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
@@ -214,9 +205,8 @@ def next_token_logprobs(
         # real tokens continue after the prefix
         positions = (shared + mask.cumsum(-1) - 1).clamp(min=shared)
         cache = None
-        if prefix_cache is not None:
-            cache = copy.deepcopy(prefix_cache)
-            cache.batch_repeat_interleave(len(batch))
+        if prefix is not None:
+            cache = expanded_cache(prefix, len(batch))
             mask = torch.cat(
                 [torch.ones(len(batch), shared, dtype=mask.dtype, device=device), mask], dim=1
             )
