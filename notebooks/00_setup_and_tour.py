@@ -20,6 +20,7 @@
 profile = None  # "quick" | "cpu" | "gpu"; None: $COURSE_PROFILE, else gpu with CUDA and cpu without
 data = "local"  # "local": the course's own datasets; "hub": the public sets they stand in for (online)
 dry_run = False  # True: the plan's code path on a CPU, tiny model, one step (make gpu-dryrun)
+seed = 0  # the run's seed: what is trained starts from it, samples and draws come from it
 
 # %%
 if "google.colab" in str(get_ipython()):  # On Colab: clone and install the course
@@ -45,8 +46,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-plan = lesson_plan("00", profile, source=data, dry_run=dry_run)
-torch.manual_seed(0)
+plan = lesson_plan("00", profile, source=data, dry_run=dry_run, seed=seed)
+torch.manual_seed(plan.seed)
 doctor(plan)
 print(plan.describe())
 
@@ -205,7 +206,7 @@ samples_per_prompt = 3
 decoding_rows, examples = [], {}
 for name, kw in settings.items():
     outs = generate(model, tok, [p for p in decode_prompts for _ in range(samples_per_prompt)],
-                    max_new_tokens=plan.max_new_tokens, seed=0, progress=False, **kw)
+                    max_new_tokens=plan.max_new_tokens, seed=plan.seed, progress=False, **kw)
     groups = [outs[i:i + samples_per_prompt] for i in range(0, len(outs), samples_per_prompt)]
     decoding_rows.append({
         "decoding": name,

@@ -23,6 +23,7 @@
 profile = None  # "quick" | "cpu" | "gpu"; None: $COURSE_PROFILE, else gpu with CUDA and cpu without
 data = "local"  # "local": the course's own datasets; "hub": the public sets they stand in for (online)
 dry_run = False  # True: the plan's code path on a CPU, tiny model, one step (make gpu-dryrun)
+seed = 0  # the run's seed: what is trained starts from it, samples and draws come from it
 
 # %%
 if "google.colab" in str(get_ipython()):  # On Colab: clone and install the course
@@ -34,7 +35,7 @@ if "google.colab" in str(get_ipython()):  # On Colab: clone and install the cour
 #
 # Queries come from the sentiment **test** split; demonstrations only from the **train** split.
 #
-# The reviews are made by the course: short product and film reviews standing in for IMDB
+# The reviews are made by the course: reviews of products, films, restaurants, hotels and apps, shorter than IMDB's, standing in for IMDB
 # (Maas et al., 2011: 50,000 movie reviews, half positive and half negative, on whose test half
 # their best model reached 88.89% accuracy). Set `data = "hub"` in the parameters cell (online) to run the same cells
 # on IMDB; its reviews are far longer, so each prompt costs many more tokens. Two facts about the
@@ -66,8 +67,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-plan = lesson_plan("01", profile, source=data, dry_run=dry_run)
-torch.manual_seed(0)
+plan = lesson_plan("01", profile, source=data, dry_run=dry_run, seed=seed)
+torch.manual_seed(plan.seed)
+draws = range(plan.seed * plan.seeds, (plan.seed + 1) * plan.seeds)  # seeds of the demonstration draws
 model, tok = load_model(plan)
 sentiment = load_data("sentiment", source=plan.source)
 pool = sentiment["train"]
@@ -250,7 +252,7 @@ print(f"Zero-shot with the instruction: {zero:.3f} by label words, {g0['generate
 ks = list(plan.sizes.ks)
 k_rows = []
 for k in ks:
-    runs = [run(ICLSetting(k=k, seed=s)) for s in (range(plan.seeds) if k else [0])]
+    runs = [run(ICLSetting(k=k, seed=s)) for s in (draws if k else [0])]
     acc_mean, acc_std = mean_std([r["accuracy"] for r in runs])
     per_review = [sum(c) / len(runs) for c in zip(*(r["correct"] for r in runs))]  # mean over the draws
     ci = interval(per_review)
@@ -262,7 +264,7 @@ k_table = pd.DataFrame(k_rows)
 fig_k, ax = plt.subplots(figsize=(6, 3.5))
 ax.errorbar(k_table["k"], k_table["mean accuracy"], yerr=k_table["std"], fmt="o-", capsize=4, label="mean ± std over draws")
 for k in ks[1:]:
-    ax.scatter([k] * plan.seeds, [evals[ICLSetting(k=k, seed=s)]["accuracy"] for s in range(plan.seeds)], color="gray", s=12, zorder=3)
+    ax.scatter([k] * plan.seeds, [evals[ICLSetting(k=k, seed=s)]["accuracy"] for s in draws], color="gray", s=12, zorder=3)
 ax.axhline(majority, ls=":", color="gray", label=f"majority class ({majority:.2f})")
 ax.set_xlabel("demonstrations in the prompt (k)")
 ax.set_ylabel("test accuracy")
@@ -280,7 +282,7 @@ zero_correct = evals[ICLSetting(k=0)]["correct"]
 
 def per_review(k, selection="random"):
     """Each review's accuracy averaged over the draws of k demonstrations."""
-    runs = [evals[ICLSetting(k=k, selection=selection, seed=s)] for s in range(plan.seeds)]
+    runs = [evals[ICLSetting(k=k, selection=selection, seed=s)] for s in draws]
     return [sum(c) / len(runs) for c in zip(*(r["correct"] for r in runs))]
 
 
@@ -317,7 +319,7 @@ print("its nearest: ", pool[neighbours[0][-1]]["text"], f"({pool[neighbours[0][-
 
 sel_rows = []
 for selection in ("random", "balanced", "nearest"):
-    seeds = [0] if selection == "nearest" else range(plan.seeds)
+    seeds = [0] if selection == "nearest" else draws
     runs = [run(ICLSetting(k=few, selection=selection, seed=s), neighbours) for s in seeds]
     m, s = mean_std([r["accuracy"] for r in runs])
     ci = interval([sum(c) / len(runs) for c in zip(*(r["correct"] for r in runs))])
@@ -344,9 +346,9 @@ display(Markdown(verdict(nearest_correct, per_review(few, "balanced"), "nearest 
 # model understood the task, none of these should matter.
 
 # %%
-base = ICLSetting(k=few, selection="balanced", seed=0)
+base = ICLSetting(k=few, selection="balanced", seed=draws[0])
 # the same demonstrations in other orders: the core lines again, on prompts we build ourselves
-ids0 = select_balanced(pool["label"], few, seed=0)  # the demonstrations of `base`, in base's order
+ids0 = select_balanced(pool["label"], few, seed=draws[0])  # the demonstrations of `base`, in base's order
 order_correct = [run(base)["correct"]]
 for s in range(1, plan.seeds):
     order = torch.randperm(len(ids0), generator=torch.Generator().manual_seed(s)).tolist()

@@ -20,6 +20,7 @@
 profile = None  # "quick" | "cpu" | "gpu"; None: $COURSE_PROFILE, else gpu with CUDA and cpu without
 data = "local"  # "local": the course's own datasets; "hub": the public sets they stand in for (online)
 dry_run = False  # True: the plan's code path on a CPU, tiny model, one step (make gpu-dryrun)
+seed = 0  # the run's seed: what is trained starts from it, samples and draws come from it
 
 # %%
 if "google.colab" in str(get_ipython()):  # On Colab: clone and install the course
@@ -65,8 +66,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-plan = lesson_plan("02", profile, source=data, dry_run=dry_run)
-torch.manual_seed(0)
+plan = lesson_plan("02", profile, source=data, dry_run=dry_run, seed=seed)
+torch.manual_seed(plan.seed)
 S = plan.sizes
 cfg = CoTConfig(
     answer_tokens=S.answer_tokens,
@@ -174,7 +175,7 @@ def majority_vote(answers: Sequence[int | None]) -> int | None:
 # %%
 n_max = cfg.sc_samples[-1]
 sc_prompts = [few_shot_cot_prompt(q, manual_demos) for q in questions[:n_sc]]
-samples, sc_out = self_consistency(model, tok, sc_prompts, n_max, cfg)
+samples, sc_out = self_consistency(model, tok, sc_prompts, n_max, cfg, seed=plan.seed)
 sc_gold = gold[:n_sc]
 assert len(sc_out) == n_sc * n_max                    # N paths per question: N times the generations
 print("question 1, sampled answers:", samples[0], "-> vote", majority_vote(samples[0]), "| gold", sc_gold[0])
@@ -250,7 +251,7 @@ table
 tot_q, tot_gold = questions[: cfg.tot_problems], gold[: cfg.tot_problems]
 beams, tot_cost = tree_of_thought(
     [f"Q: {q}\nA: {TRIGGER}" for q in tot_q],
-    propose=lambda states: propose_steps(model, tok, states, cfg.tot_proposals, cfg),
+    propose=lambda states: propose_steps(model, tok, states, cfg.tot_proposals, cfg, seed=plan.seed),
     score=lambda states: value_scores(model, tok, states),
     breadth=cfg.tot_breadth, depth=cfg.tot_depth,
 )

@@ -23,6 +23,7 @@ data = "local"  # "local": the course's own datasets; "hub": the public sets the
 dry_run = False  # True: the plan's code path on a CPU, tiny model, one step (make gpu-dryrun)
 use_cached = False  # True: each training run loads the cached result of this same code (checkpoints/) instead of training
 save_cache = False  # True: also cache each training result there (python -m tutorial_lib cache does this)
+seed = 0  # the run's seed: what is trained starts from it, samples and draws come from it
 
 # %%
 if "google.colab" in str(get_ipython()):  # On Colab: clone and install the course
@@ -62,8 +63,8 @@ import torch
 import torch.nn.functional as F
 from IPython.display import Markdown, display
 
-plan = lesson_plan("03", profile, source=data, dry_run=dry_run, use_cached=use_cached, save_cache=save_cache)
-torch.manual_seed(0)
+plan = lesson_plan("03", profile, source=data, dry_run=dry_run, use_cached=use_cached, save_cache=save_cache, seed=seed)
+torch.manual_seed(plan.seed)
 n_train = plan.train_examples         # every training example is seen once
 n_eval = plan.eval_examples           # held-out dialogues summarised by each model
 n_questions = plan.sizes.questions    # general instructions answered before and after
@@ -281,12 +282,6 @@ forget = pd.DataFrame({
 })
 print(f"general perplexity {base_general['general ppl']:.2f} -> {full_general['general ppl']:.2f}; "
       f"instructions exact match {base_general['instructions EM']:.2f} -> {full_general['instructions EM']:.2f}")
-full_scores = per_example(full_summaries, full_answers, model)
-display(Markdown("\n".join([
-    "- " + verdict(full_scores["nats/token"], base_scores["nats/token"], "the fine-tuned model", "the base model",
-                   "nats/token on general text", higher_is_better=False),
-    "- " + verdict(full_scores["EM"], base_scores["EM"], "the fine-tuned model", "the base model",
-                   "exact match on general instructions")])))
 forget
 
 # %% [markdown]

@@ -22,6 +22,7 @@ data = "local"  # "local": the course's own datasets; "hub": the public sets the
 dry_run = False  # True: the plan's code path on a CPU, tiny model, one step (make gpu-dryrun)
 use_cached = False  # True: each training run loads the cached result of this same code (checkpoints/) instead of training
 save_cache = False  # True: also cache each training result there (python -m tutorial_lib cache does this)
+seed = 0  # the run's seed: what is trained starts from it, samples and draws come from it
 
 # %%
 if "google.colab" in str(get_ipython()):  # On Colab: clone and install the course
@@ -77,8 +78,8 @@ from IPython.display import Markdown, display
 from peft import get_peft_model
 from torch import nn
 
-plan = lesson_plan("05", profile, source=data, dry_run=dry_run, use_cached=use_cached, save_cache=save_cache)
-torch.manual_seed(0)
+plan = lesson_plan("05", profile, source=data, dry_run=dry_run, use_cached=use_cached, save_cache=save_cache, seed=seed)
+torch.manual_seed(plan.seed)
 budget = dict(steps=plan.train_steps)
 n_train, n_eval = plan.train_examples, plan.eval_examples
 n_virtual = plan.sizes.n_virtual  # soft tokens / prefix positions

@@ -22,6 +22,7 @@ data = "local"  # "local": the course's own datasets; "hub": the public sets the
 dry_run = False  # True: the plan's code path on a CPU, tiny model, one step (make gpu-dryrun)
 use_cached = False  # True: each training run loads the cached result of this same code (checkpoints/) instead of training
 save_cache = False  # True: also cache each training result there (python -m tutorial_lib cache does this)
+seed = 0  # the run's seed: what is trained starts from it, samples and draws come from it
 
 # %%
 if "google.colab" in str(get_ipython()):  # On Colab: clone and install the course
@@ -59,8 +60,8 @@ import torch
 import torch.nn.functional as F
 from IPython.display import Markdown, display
 
-plan = lesson_plan("06", profile, source=data, dry_run=dry_run, use_cached=use_cached, save_cache=save_cache)
-torch.manual_seed(0)
+plan = lesson_plan("06", profile, source=data, dry_run=dry_run, use_cached=use_cached, save_cache=save_cache, seed=seed)
+torch.manual_seed(plan.seed)
 cfg = reward_train_config(plan)  # the plan's steps of 2 x train_batch_size pairs, lr 3e-5
 prefs = load_data("preferences", source=plan.source)
 train_rows = list(prefs["train"].select(range(cfg.steps * cfg.batch_size)))
@@ -250,7 +251,7 @@ policy, tok = load_model(plan)
 n_max = plan.sizes.n_max
 bon_prompts = [r["prompt"] for r in test_rows[: plan.sizes.bon_prompts]]
 results = best_of_n(policy, tok, rm, rm_tok, bon_prompts, n=n_max, max_new_tokens=plan.max_new_tokens // 2,
-                    batch_size=plan.batch_size)
+                    batch_size=plan.batch_size, seed=plan.seed)
 rewards = torch.tensor([r["rewards"] for r in results])
 ns = [n for n in (1, 2, 4, 8, 16) if n <= n_max]
 curve = best_of_n_curve(rewards, ns, all_subsets=True)

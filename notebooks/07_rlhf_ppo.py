@@ -21,6 +21,7 @@ data = "local"  # "local": the course's own datasets; "hub": the public sets the
 dry_run = False  # True: the plan's code path on a CPU, tiny model, one step (make gpu-dryrun)
 use_cached = False  # True: each training run loads the cached result of this same code (checkpoints/) instead of training
 save_cache = False  # True: also cache each training result there (python -m tutorial_lib cache does this)
+seed = 0  # the run's seed: what is trained starts from it, samples and draws come from it
 
 # %%
 if "google.colab" in str(get_ipython()):  # On Colab: clone and install the course
@@ -67,7 +68,7 @@ import torch.nn.functional as F
 from IPython.display import Markdown, display
 from peft import get_peft_model
 
-plan = lesson_plan("07", profile, source=data, dry_run=dry_run, use_cached=use_cached, save_cache=save_cache)
+plan = lesson_plan("07", profile, source=data, dry_run=dry_run, use_cached=use_cached, save_cache=save_cache, seed=seed)
 ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 rm, rm_tok = lesson_reward_model(plan)
 reward_fn = reward_function(rm, rm_tok, batch_size=plan.batch_size)  # reward_fn(prompts=[...], completions=[...])
@@ -91,7 +92,7 @@ facts = [fact_words(r["chosen"], r["rejected"]) for r in checkable]  # e.g. ["12
 
 def fresh_policy():
     """Return (policy, tokenizer): the bundled model with a fresh LoRA adapter, identical for every method."""
-    torch.manual_seed(0)
+    torch.manual_seed(plan.seed)
     base, tok = load_model(plan)
     return get_peft_model(base, lora_config(8, 16, targets=ALL_LINEAR)), tok
 
@@ -100,7 +101,7 @@ def held_out(policy, tok):
     """Return ({reward, kl, length, fact accuracy}, samples, per question {reward, kl, length, fact}):
     one sampled answer per held-out question; the per-question lists feed the intervals."""
     scores, samples, per = evaluate(policy, tok, reward_fn, eval_prompts, config.max_new_tokens,
-                                    batch_size=plan.batch_size, per_prompt=True)
+                                    batch_size=plan.batch_size, per_prompt=True, seed=plan.seed)
     per["fact"] = [fact_accuracy([s], [f]) for s, f in zip(samples, facts)]  # 1 if the answer has its fact
     return {**scores, "fact accuracy": fact_accuracy(samples, facts)}, samples, per
 
@@ -288,7 +289,7 @@ print({k: round(v, 3) for k, v in before.items()})
 # then `ppo_epochs` passes of minibatch updates. The bar shows the batch's mean reward and KL.
 
 # %%
-ppo = PPOTrainer(policy, tok, reward_fn, config, skip_ahead=plan.skip_ahead)
+ppo = PPOTrainer(policy, tok, reward_fn, config, seed=plan.seed, skip_ahead=plan.skip_ahead)
 ppo_run = ppo.train(train_prompts, steps, name="PPO")
 ppo_eval, ppo_samples, ppo_per = held_out(policy, tok)
 print({k: round(v, 3) for k, v in ppo_eval.items()})
@@ -323,7 +324,7 @@ pd.DataFrame({"prompt": eval_prompts, "before": before_samples, "after PPO": ppo
 
 # %%
 hacker, _ = fresh_policy()
-no_kl = PPOTrainer(hacker, tok, reward_fn, replace(config, kl_coef=0.0), skip_ahead=plan.skip_ahead)
+no_kl = PPOTrainer(hacker, tok, reward_fn, replace(config, kl_coef=0.0), seed=plan.seed, skip_ahead=plan.skip_ahead)
 no_kl_run = no_kl.train(train_prompts, steps, name="PPO, no KL penalty")
 no_kl_eval, no_kl_samples, no_kl_per = held_out(hacker, tok)
 fig_hack = training_curves(

@@ -20,6 +20,7 @@
 profile = None  # "quick" | "cpu" | "gpu"; None: $COURSE_PROFILE, else gpu with CUDA and cpu without
 data = "local"  # "local": the course's own datasets; "hub": the public sets they stand in for (online)
 dry_run = False  # True: the plan's code path on a CPU, tiny model, one step (make gpu-dryrun)
+seed = 0  # the run's seed: what is trained starts from it, samples and draws come from it
 
 # %%
 if "google.colab" in str(get_ipython()):  # On Colab: clone and install the course
@@ -62,7 +63,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-plan = lesson_plan("08", profile, source=data, dry_run=dry_run)
+plan = lesson_plan("08", profile, source=data, dry_run=dry_run, seed=seed)
 
 cfg = plan.sizes  # batch and seq_len of sections 2, 7, 8; the ZeRO probe's and the SFT run's processes
 model, tok = load_model(plan, dtype="float32")  # fp32 here, whatever the profile: section 2 weighs fp32 training

@@ -19,6 +19,7 @@
 profile = None  # "quick" | "cpu" | "gpu"; None: $COURSE_PROFILE, else gpu with CUDA and cpu without
 data = "local"  # "local": the course's own datasets; "hub": the public sets they stand in for (online)
 dry_run = False  # True: the plan's code path on a CPU, tiny model, one step (make gpu-dryrun)
+seed = 0  # the run's seed: what is trained starts from it, samples and draws come from it
 
 # %%
 if "google.colab" in str(get_ipython()):  # On Colab: clone and install the course
@@ -83,8 +84,8 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from transformers import BitsAndBytesConfig
 
-plan = lesson_plan("09", profile, source=data, dry_run=dry_run)
-torch.manual_seed(0)
+plan = lesson_plan("09", profile, source=data, dry_run=dry_run, seed=seed)
+torch.manual_seed(plan.seed)
 S = plan.sizes  # perplexity texts, sparsities, the student's shape and budget
 PROMPT = "What is the capital of France?"
 
@@ -536,7 +537,7 @@ def kd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, T: float
     return T**2 * (p_teacher * (F.log_softmax(teacher_logits / T, -1) - F.log_softmax(student_logits / T, -1))).sum(-1).mean()
 
 
-student, _ = tiny_model(seed=0, layers=S.student_layers, hidden=S.student_hidden)
+student, _ = tiny_model(seed=plan.seed, layers=S.student_layers, hidden=S.student_hidden)
 student = student.to(model.device)
 train_texts = load_data("general_text", source=plan.source)["train"]["text"][: S.distill_texts]
 chunks = token_chunks(tok, train_texts, S.seq_len)
@@ -609,7 +610,7 @@ cfg = StudentConfig(steps=S.student_steps, batch_size=S.student_batch, lr=3e-3, 
                     eval_every=max(1, S.student_steps // 8))
 runs = {}
 for name, teacher, T in (("plain", None, 1.0), ("distilled, T = 1", cache, 1.0), ("distilled, T = 2", cache, 2.0)):
-    student, _ = tiny_model(seed=0, layers=S.student_layers, hidden=S.student_hidden)
+    student, _ = tiny_model(seed=plan.seed, layers=S.student_layers, hidden=S.student_hidden)
     runs[name] = train_student(student.to(model.device), tok, chunks, replace(cfg, temperature=T), texts,
                                teacher=teacher, name=name)
 teacher_ppl = perplexity(model, tok, texts, window=S.seq_len, stride=S.seq_len)
