@@ -15,7 +15,7 @@
 # 6. multi-task mixing: the same budget with general instruction data mixed in.
 #
 # Every comparison of two models is made on the same held-out examples and printed as a verdict with
-# its interval: a difference counts as shown only when its interval excludes zero.
+# its interval: a difference counts as shown only when its interval excludes zero (and, for right/wrong scores, McNemar's exact test agrees).
 
 # %% tags=["parameters"]
 profile = None  # "quick" | "cpu" | "gpu"; None: $COURSE_PROFILE, else gpu with CUDA and cpu without

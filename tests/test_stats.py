@@ -66,6 +66,16 @@ def test_verdict_says_who_won_or_within_noise():
     assert lower_wins.startswith("SFT beat base by 1.033 perplexity")
 
 
+def test_right_wrong_scores_are_shown_only_when_mcnemar_agrees():
+    # 5 disagreements, all one way: the bootstrap interval excludes zero, but p = 2 / 2**5
+    a, b = [1] * 5 + [0] * 11, [0] * 16
+    result = compare(a, b)
+    assert result.low > 0 and result.p_value == pytest.approx(0.0625)
+    assert not result.shown
+    assert "within noise here" in verdict(a, b, "mixed", "summaries only", "exact match")
+    assert compare([1] * 6 + [0] * 10, [0] * 16).shown  # p = 2 / 2**6 < 0.05
+
+
 def test_spread_over_seeds():
     assert spread([0.5, 0.7, 0.6]) == "0.600 ± 0.100 (3 seeds)"
     assert spread([0.5]) == "0.500 ± 0.000 (1 seed)"

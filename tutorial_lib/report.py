@@ -159,7 +159,8 @@ def write_report(folder: Path) -> Path:
                for r in results for k, v in r.get("effects", {}).items()]
     if effects:
         note = ("Each lesson's headline comparison on the same examples, with its paired 95% "
-                "interval: shown when the interval excludes zero, else within noise.")
+                "interval: shown when the interval excludes zero (and, for right/wrong scores, "
+                "McNemar's exact test agrees), else within noise.")
         lines += ["## Headline effects", "", note, "", markdown_table(effects), ""]
     for r in results:
         lines += [f"## {r['lesson']}", ""]

@@ -72,7 +72,7 @@ def gather(profile: str, seeds: list[int], path: Path = SEEDS) -> dict:
 def should_see(data: dict) -> str:
     """Return the guide's table: each headline effect's lowest and highest difference over seeds."""
     rows = ["| lesson | headline effect | profile | seeds | difference, lowest to highest | "
-            "shown (interval excludes 0) |", "|---|---|---|---|---|---|"]
+            "shown |", "|---|---|---|---|---|---|"]
     for profile in sorted(data):
         for stem in LESSONS.values():
             for effect, runs in sorted(data[profile].get(stem, {}).items()):

@@ -4,7 +4,8 @@
   scores, a percentile bootstrap otherwise).
 - `compare(a, b)`: two methods scored on the same examples: the mean difference with a paired
   bootstrap interval, and for 0/1 scores the exact McNemar test on the examples they disagree on.
-- `verdict(...)`: the sentence a lesson prints, "shown" only when the interval excludes zero.
+- `verdict(...)`: the sentence a lesson prints, "shown" only when the interval excludes zero (and,
+  for right/wrong scores, McNemar's exact test agrees at the 5% level).
 - `spread(values)`: mean ± standard deviation over seeds, for results that depend on sampling.
 """
 
@@ -22,6 +23,7 @@ from .errors import CourseError
 CONFIDENCE = 0.95  # every interval in the course is a 95% interval
 BOOTSTRAP_SAMPLES = 4000  # resamples for a bootstrap interval: the 2.5% tails stay steady to ~0.01
 SEED = 0  # the bootstrap's own seed, so a re-run prints the same interval
+ALPHA = 0.05  # right/wrong scores: McNemar's p must be below this too for a difference to be shown
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,11 @@ class Comparison:
 
     @property
     def shown(self) -> bool:
-        """Return True when the interval excludes zero: the run separates the two methods."""
-        return self.low > 0 or self.high < 0
+        """Return True when the run separates the two methods: the interval excludes zero, and
+        for right/wrong scores the exact McNemar test agrees (with few disagreeing examples the
+        bootstrap interval alone is too narrow)."""
+        excludes_zero = self.low > 0 or self.high < 0
+        return excludes_zero and (self.p_value is None or self.p_value < ALPHA)
 
     def __str__(self) -> str:
         return f"{self.difference:+.3f} (95% CI {self.low:+.3f} to {self.high:+.3f}, n = {self.n})"
