@@ -270,14 +270,15 @@ for reward, answer in sorted(zip(example["rewards"], example["answers"]), revers
     print(f"{reward:+.2f}  {answer[:150]!r}")
 
 # %% [markdown]
-# In the ranking above, fluent and well-formed answers win whether or not their fact is right: the blind
-# spot of section 6, now choosing answers. `best_of_n_curve(..., all_subsets=True)` averages the maximum over every subset of size n of the
+# Check the ranking above: are the top answers right, or only well-formed? The reward model can prefer a
+# right answer to a wrong one only where its backbone knows the fact (section 6's *wrong* row): that blind
+# spot now chooses answers. `best_of_n_curve(..., all_subsets=True)` averages the maximum over every subset of size n of the
 # `n_max` samples, an unbiased and low-noise estimate of E[max of n]. The gain from 1 to `n_max` is what
 # the reward model buys without touching the policy's weights — on the few best-of-n prompts of the plan, with the reward model's own blind spots.
 #
 # ## 8. Save the reward model for lesson 07, and record the results
 #
-# Saved atomically (a failed save leaves the previous one in place) under the course's cache, one per profile.
+# Saved atomically (a failed save leaves the previous one in place) under the course's cache, one per profile (and per seed, where the seed is not 0).
 
 # %%
 folder = save_reward_model(rm, rm_tok, reward_model_dir(plan))

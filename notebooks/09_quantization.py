@@ -32,7 +32,7 @@ if "google.colab" in str(get_ipython()):  # On Colab: clone and install the cour
 # Every format is scored on the same held-out paragraphs of the course's `general_text` (its own English prose)
 # with `tutorial_lib.metrics.perplexity`, as in lesson 03, and answers the same question greedily. The lesson's own sizes come from the profile, in `plan.sizes`.
 #
-# **The data is made by the course.** `general_text` stands in for WikiText-2 (Merity et al., 2016: Wikipedia articles); set `data = "hub"` in the parameters cell to score the same cells on it (online). Encyclopedic text is harder to predict than the course's prose, so every perplexity there is higher; what this lesson compares — one format against another on the same text — is what carries over.
+# **The data is made by the course.** `general_text` stands in for WikiText-2 (Merity et al., 2017: Wikipedia articles); set `data = "hub"` in the parameters cell to score the same cells on it (online). Encyclopedic text is harder to predict than the course's prose, so expect higher perplexities there; what this lesson compares — one format against another on the same text — is what carries over.
 
 # %%
 import copy
@@ -475,8 +475,9 @@ for r in rows[1:6]:
 # - **Speed.** Fewer bits are faster only where a kernel computes with them directly. A CPU without bf16 matrix
 #   instructions (AVX-512-BF16 or AMX) runs bf16 slower than float32. LLM.int8's CPU path casts every input to
 #   float16, quantizes it row by row and, without AVX-512, multiplies the int8 codes as float32: extra work in every
-#   layer. NF4 dequantizes each block of 64 on the fly. The simulated rows run at float32 speed because they *are*
-#   float32. What to expect on a GPU with bitsandbytes' CUDA kernels, or in llama.cpp with its Q4_1 kernels: the
+#   layer. NF4 dequantizes each block of 64 on the fly. The simulated rows do float32's work, so their gap to the fp32
+#   row is noise and answer length: tokens/s divides the whole call, prompt reading included, by the
+#   answer's tokens, so a longer answer looks faster (the answer tokens column). What to expect on a GPU with bitsandbytes' CUDA kernels, or in llama.cpp with its Q4_1 kernels: the
 #   small formats are the fast ones when generating, because generating a token is bound by reading every weight
 #   from memory once, and fewer bits are fewer bytes to read; scoring long prompts is bound by compute instead, and
 #   gains less. The speed column is one machine's: each speed is the fastest of two runs, and on a shared machine
@@ -516,7 +517,8 @@ pruning.round(3)
 # model's: between two models scored on the same few paragraphs, a dip that small is no evidence that pruning
 # helps (this run computes no interval for it). Past half, without retraining,
 # expect the model to fall apart. Compare the two scopes row by row: one global threshold takes most of the weights
-# of the layers whose weights are small, which is where it does worse. SparseGPT (Frantar & Alistarh, 2023) and
+# of the layers whose weights are small; the rows where the two columns part show whether that costs more than
+# pruning every layer alike, and at which sparsity. SparseGPT (Frantar & Alistarh, 2023) and
 # Wanda (Sun et al., 2024) choose what to prune using the activations as well, and keep large models usable at 50%.
 #
 # And the zeros buy nothing by themselves: the model is the same dense tensors, the same megabytes, the same
