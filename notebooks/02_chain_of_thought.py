@@ -309,7 +309,7 @@ cost[["method", "accuracy", "95% CI", "unparseable", "batches", "new tokens", "s
 # %% [markdown]
 # The verdicts above are computed from this run's answers: a method beat the direct answer only
 # where the interval of the difference excludes zero and McNemar's exact test on the problems the two
-# disagree on agrees (p < 0.05, printed beside it); otherwise this run cannot tell the two apart, whichever row is
+# disagree on agrees (its p-value is printed beside it); otherwise this run cannot tell the two apart, whichever row is
 # higher. The papers' gains come from models hundreds to thousands of times larger than
 # SmolLM2-135M. Read the samples above to see what a small model's reasoning looks like: check its
 # steps' arithmetic and whether its numbers come from the question; its cost in generated tokens
