@@ -36,7 +36,7 @@ if "google.colab" in str(get_ipython()):  # On Colab: clone and install the cour
 # soft prompt only touches the input) need higher learning rates; each method gets the rate commonly used
 # for it, and everything else is identical.
 #
-# **The data is made by the course.** `dialogsum` stands in for DialogSum (Chen et al., 2021: about 13,000 everyday spoken dialogues with human-written summaries, three references per test dialogue) and `sentiment` for IMDB (Maas et al., 2011: 50,000 movie reviews, far longer than the course's). Set `data = "hub"` in the parameters cell to run the same cells on them (online). Real dialogues are longer and their summaries freer than the course's templates, so expect lower ROUGE there for every method.
+# **The data is made by the course.** `dialogsum` stands in for DialogSum (Chen et al., 2021: about 13,000 everyday spoken dialogues with human-written summaries, three references per test dialogue) and `sentiment` for IMDB (Maas et al., 2011: 50,000 movie reviews, far longer than the course's). Set `data = "hub"` in the parameters cell to run the same cells on them (online). Real dialogues and summaries are written by people, freer than the course's templates, so expect lower ROUGE there for every method.
 
 # %%
 import copy
@@ -264,6 +264,8 @@ def rouge_verdict(a, b):
     return verdict(rouge_l[a], rouge_l[b], a, b, "ROUGE-L")
 
 plan04 = lesson_plan("04", plan, verbose=False)
+same_budget = (plan.train_steps, plan.train_examples, n_eval) == (plan04.train_steps, plan04.train_examples,
+                                                                  plan04.eval_examples)
 display(Markdown("\n".join([
     f"ROUGE-L on the {n_eval} held-out dialogues (paired, one seed):",
     "- " + rouge_verdict("LoRA r=8 (q, v)", "base model (no training)"),
@@ -272,8 +274,10 @@ display(Markdown("\n".join([
     "- " + rouge_verdict(best["method"], "LoRA r=8 (q, v)") if best["method"] != "LoRA r=8 (q, v)" else "- LoRA is the best row.",
     f"- This lesson's LoRA row trains {plan.train_steps} steps on {plan.train_examples} dialogues and scores "
     f"{n_eval} held-out ones; lesson 04's trains {plan04.train_steps} steps on {plan04.train_examples} and scores "
-    f"{plan04.eval_examples}, so the two LoRA rows measure different budgets on different samples of the test split "
-    "and need not agree.",
+    f"{plan04.eval_examples}. " + (
+        "The budgets and data match, but each lesson draws the adapter's random start at a different point of "
+        "the random stream, so the two LoRA rows differ by their initialisation: the spread over seeds in miniature."
+        if same_budget else "The two LoRA rows measure different budgets or test samples and need not agree."),
 ])))
 
 # %% [markdown]
