@@ -63,7 +63,9 @@ def test_verdict_says_who_won_or_within_noise():
     assert "within noise here" in noise and "cannot tell them apart" in noise
     lower_wins = verdict([2.0, 2.1, 1.9] * 10, [3.0, 3.2, 2.9] * 10, "SFT", "base", "perplexity",
                          higher_is_better=False)
-    assert lower_wins.startswith("SFT beat base by 1.033 perplexity")
+    assert lower_wins.startswith("SFT beat base by 1.033 perplexity (95% CI +")  # the margin's
+    b_wins = verdict(b, a, "the base model", "LoRA", "accuracy")
+    assert b_wins.startswith("LoRA beat the base model by 0.500 accuracy (95% CI +")
 
 
 def test_right_wrong_scores_are_shown_only_when_mcnemar_agrees():

@@ -150,18 +150,20 @@ def verdict(
 ) -> str:
     """Return the sentence a lesson prints about a against b: who won, or "within noise"."""
     result = compare(a, b)
-    size = f"{abs(result.difference):.3f} {metric}"
-    ci = f"95% CI {result.low:+.3f} to {result.high:+.3f}, n = {result.n}"
-    if result.p_value is not None:
-        ci += f"; McNemar p = {result.p_value:.3g}"
+    test = f"; McNemar p = {result.p_value:.3g}" if result.p_value is not None else ""
     if not result.shown:
         return (
             f"{name_a} against {name_b}: within noise here (difference {result.difference:+.3f} "
-            f"{metric}, {ci}): this run cannot tell them apart."
+            f"{metric}, 95% CI {result.low:+.3f} to {result.high:+.3f}, n = {result.n}{test}): "
+            "this run cannot tell them apart."
         )
     a_better = (result.difference > 0) == higher_is_better
     winner, loser = (name_a, name_b) if a_better else (name_b, name_a)
-    return f"{winner} beat {loser} by {size} ({ci})."
+    # the winner's margin and its interval: a - b, or b - a (the interval flipped) when a is lower
+    sign = 1 if result.difference > 0 else -1
+    low, high = sorted((sign * result.low, sign * result.high))
+    return (f"{winner} beat {loser} by {abs(result.difference):.3f} {metric} (95% CI "
+            f"{low:+.3f} to {high:+.3f}, n = {result.n}{test}).")
 
 
 def spread(values: Sequence[float] | np.ndarray, digits: int = 3) -> str:
