@@ -2,6 +2,7 @@
 decoded by hand, pruning."""
 
 import logging
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -440,6 +441,10 @@ def test_format_row_on_the_tiny_model():
     )
     assert row["perplexity"] == round(perplexity(model, tok, texts, window=64, stride=64), 3)
     assert row["answer tokens"] == 4 and row["tokens/s"] > 0 and isinstance(row["answer"], str)
+    # one text: its own nats/token is the log of the stream's perplexity
+    assert row["nats/token per text"] == [
+        pytest.approx(math.log(perplexity(model, tok, texts, window=64, stride=64)), rel=1e-5)
+    ]
     assert (
         format_row("x", model, tok, texts, "Hi", 2, size_mb=1.5, size_is="computed")["size MB"]
         == 1.5

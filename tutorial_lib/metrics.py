@@ -170,6 +170,17 @@ def perplexity(
     return math.exp(nll / counted)
 
 
+def nll_per_text(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str],
+    window: int = 512,
+) -> list[float]:
+    """Return each text's mean negative log-likelihood per token (nats), the text scored alone:
+    the per-example scores a paired comparison of two models needs."""
+    scored = [total_nll(model, tokenizer, [t], window=window, stride=window, progress=False)
+              for t in texts]
+    return [nll / max(n, 1) for nll, n in scored]
+
+
 def repeated_ngram_rate(texts: Sequence[str], n: int = 3) -> float:
     """Return the share of word n-grams, over all texts, that repeat an earlier n-gram of the same
     text (0: none)."""

@@ -12,7 +12,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from .errors import CourseError
 from .generation import generate
-from .metrics import perplexity
+from .metrics import nll_per_text, perplexity
 from .pruning import prunable_linears
 from .quantization import quantize_dequantize
 
@@ -150,13 +150,15 @@ def format_row(
     size_mb is given; size_is says which. Perplexity scores each token once, in windows of `window`
     tokens. Tokens/s is the tokens one greedy generate() call produces over its wall time (prompt
     included), the fastest of `repeats` calls after a 2-token warm-up: on a shared machine the
-    fastest run is the one least slowed by others.
+    fastest run is the one least slowed by others. "nats/token per text" scores each text alone,
+    for a paired comparison of two formats over the texts.
     """
     silence_int8_cast_notice()  # LLM.int8 on float32 inputs logs it at every Linear's forward
     size = memory_mb(model) if size_mb is None else size_mb
     start = time.perf_counter()
     ppl = perplexity(model, tokenizer, texts, window=window, stride=window)
     ppl_s = time.perf_counter() - start
+    per_text = nll_per_text(model, tokenizer, texts, window=window)  # for the paired intervals
     # warm-up: first-call overheads
     generate(model, tokenizer, [prompt], max_new_tokens=2, progress=False)
     runs = [
@@ -173,4 +175,5 @@ def format_row(
         "tokens/s": round(answer.new_tokens / answer.seconds, 2),
         "answer tokens": answer.new_tokens,
         "answer": answer[0],
+        "nats/token per text": per_text,
     }
