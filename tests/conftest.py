@@ -6,6 +6,11 @@ import os
 import pytest
 
 from tutorial_lib.models import load_model, tiny_model
+from tutorial_lib.output_cache import SWITCH
+
+# tests and the notebooks they run generate afresh: a shared disk cache would let one test's
+# outputs (or a mocked generate) answer another's; tests/test_output_cache.py turns it on
+os.environ.setdefault(SWITCH, "off")
 
 
 @pytest.fixture(scope="session")

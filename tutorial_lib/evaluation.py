@@ -15,6 +15,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from .errors import CourseError
 from .generation import generate
 from .metrics import accuracy, exact_match, extract_answer, perplexity, rouge
+from .output_cache import cached_outputs
 from .profiles import Profile
 from .schemas import require_columns, row_columns
 from .sft_data import instruction_prompt, summary_prompt
@@ -72,6 +73,8 @@ def summarize(
 
     Unless max_new_tokens is passed, a summary may take min(profile.max_new_tokens,
     summary_token_budget(rows)) tokens; SUMMARY_TOKENS for rows without reference summaries.
+    Summaries this model (same weights) wrote before with the same settings come from the output
+    cache (output_cache: evaluate once).
     """
     require_columns(rows, ["dialogue"], "summarize()")
     if "max_new_tokens" not in kwargs:
@@ -79,8 +82,10 @@ def summarize(
         budget = summary_token_budget(tokenizer, rows) if has_references else SUMMARY_TOKENS
         kwargs["max_new_tokens"] = min(profile.max_new_tokens, budget)
     prompts = [summary_prompt(r["dialogue"]) for r in rows]
-    kwargs = {"batch_size": profile.batch_size, **kwargs}
-    return list(generate(model, tokenizer, prompts, chat=True, **kwargs))
+    kwargs = {"batch_size": profile.batch_size, "chat": True, **kwargs}
+    settings = {k: v for k, v in kwargs.items() if k != "progress"}  # what shapes the outputs
+    return cached_outputs(model, prompts, settings,
+                          lambda todo: generate(model, tokenizer, todo, **kwargs))
 
 
 def rouge_eval(
