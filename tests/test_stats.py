@@ -92,3 +92,15 @@ def test_bad_input_says_what_to_do():
         interval([0.1, float("nan")])
     with pytest.raises(CourseError, match="successes"):
         wilson(3, 2)
+
+
+def test_few_continuous_scores_need_the_paired_t_test_too():
+    # three differences of one sign: every bootstrap resample's mean is positive, yet with this
+    # spread a t-test cannot tell the mean from zero
+    few = compare([0.1, 0.5, 0.02], [0.0, 0.0, 0.0])
+    assert few.low > 0 and few.test == "paired t"
+    assert few.p_value == pytest.approx(scipy_stats.ttest_1samp([0.1, 0.5, 0.02], 0).pvalue)
+    assert not few.shown and "paired t p = " in verdict([0.1, 0.5, 0.02], [0, 0, 0], "a", "b", "x")
+    assert compare([0.10, 0.11, 0.12], [0.0, 0.0, 0.0]).shown  # the same sign and little spread
+    assert not compare([0.3], [0.1]).shown  # one example: no interval at all
+    assert compare(np.linspace(0.1, 0.5, 10), np.zeros(10)).test is None  # enough for the bootstrap

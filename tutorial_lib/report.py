@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from .profiles import Profile
-from .stats import Comparison
+from .stats import SMALL_N, Comparison
 
 
 def project_root() -> Path:
@@ -159,8 +159,9 @@ def write_report(folder: Path) -> Path:
                for r in results for k, v in r.get("effects", {}).items()]
     if effects:
         note = ("Each lesson's headline comparison on the same examples, with its paired 95% "
-                "interval: shown when the interval excludes zero (and, for right/wrong scores, "
-                "McNemar's exact test agrees), else within noise.")
+                "interval: shown when the interval excludes zero and a test agrees (McNemar's "
+                "exact test for right/wrong scores; the paired t-test for other scores on fewer "
+                f"than {SMALL_N} examples), else within noise.")
         lines += ["## Headline effects", "", note, "", markdown_table(effects), ""]
     for r in results:
         lines += [f"## {r['lesson']}", ""]

@@ -3,9 +3,10 @@
 - `interval(scores)`: a 95% interval for a score averaged over examples (Wilson for 0/1
   scores, a percentile bootstrap otherwise).
 - `compare(a, b)`: two methods scored on the same examples: the mean difference with a paired
-  bootstrap interval, and for 0/1 scores the exact McNemar test on the examples they disagree on.
-- `verdict(...)`: the sentence a lesson prints, "shown" only when the interval excludes zero (and,
-  for right/wrong scores, McNemar's exact test agrees at the 5% level).
+  bootstrap interval, and a test that must agree with it: for 0/1 scores the exact McNemar test on
+  the examples they disagree on; for other scores on fewer than SMALL_N examples, the paired t-test.
+- `verdict(...)`: the sentence a lesson prints, "shown" only when the interval excludes zero and the
+  test (where there is one) agrees at the 5% level.
 - `spread(values)`: mean ± standard deviation over seeds, for results that depend on sampling.
 """
 
@@ -23,7 +24,10 @@ from .errors import CourseError
 CONFIDENCE = 0.95  # every interval in the course is a 95% interval
 BOOTSTRAP_SAMPLES = 4000  # resamples for a bootstrap interval: the 2.5% tails stay steady to ~0.01
 SEED = 0  # the bootstrap's own seed, so a re-run prints the same interval
-ALPHA = 0.05  # right/wrong scores: McNemar's p must be below this too for a difference to be shown
+ALPHA = 0.05  # where a test agrees with the interval, its p must be below this to show a difference
+# below this many examples a percentile bootstrap has few distinct resamples and its interval is too
+# narrow: continuous scores then need the paired t-test to agree as well
+SMALL_N = 10
 
 
 @dataclass(frozen=True)
@@ -48,17 +52,18 @@ class Comparison:
     low: float  # lower end of the paired bootstrap interval of the difference
     high: float  # upper end
     n: int  # how many examples both were scored on
-    p_value: float | None  # exact McNemar test when both scores are 0/1, else None
+    p_value: float | None  # p of the test that must agree with the interval; None if none applies
+    test: str | None  # "McNemar" (0/1 scores), "paired t" (other scores, n < SMALL_N) or None
     a_only: int | None  # 0/1 scores: examples only a got right
     b_only: int | None  # 0/1 scores: examples only b got right
 
     @property
     def shown(self) -> bool:
-        """Return True when the run separates the two methods: the interval excludes zero, and
-        for right/wrong scores the exact McNemar test agrees (with few disagreeing examples the
-        bootstrap interval alone is too narrow)."""
+        """Return True when the run separates the two methods: at least two examples, the
+        interval excludes zero, and the test agrees (with few disagreeing examples, or few
+        examples, the bootstrap interval alone is too narrow)."""
         excludes_zero = self.low > 0 or self.high < 0
-        return excludes_zero and (self.p_value is None or self.p_value < ALPHA)
+        return self.n >= 2 and excludes_zero and (self.p_value is None or self.p_value < ALPHA)
 
     def __str__(self) -> str:
         return f"{self.difference:+.3f} (95% CI {self.low:+.3f} to {self.high:+.3f}, n = {self.n})"
@@ -117,6 +122,13 @@ def mcnemar(a_only: int, b_only: int) -> float:
     return float(scipy_stats.binomtest(a_only, a_only + b_only, 0.5).pvalue)
 
 
+def paired_t(differences: np.ndarray) -> float:
+    """Return the two-sided p-value of the paired t-test that the mean difference is zero."""
+    if np.all(differences == differences[0]):  # no spread: a t statistic is undefined
+        return 1.0 if differences[0] == 0 else 0.0
+    return float(scipy_stats.ttest_1samp(differences, 0.0).pvalue)
+
+
 def compare(
     a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
 ) -> Comparison:
@@ -130,14 +142,15 @@ def compare(
     differences = first - second
     tail = 100 * (1 - confidence) / 2
     low, high = np.percentile(bootstrap_means(differences), [tail, 100 - tail])
-    p_value = a_only = b_only = None
+    p_value = test = a_only = b_only = None
     if is_binary(first) and is_binary(second):
         a_only = int(((first == 1) & (second == 0)).sum())
         b_only = int(((first == 0) & (second == 1)).sum())
-        p_value = mcnemar(a_only, b_only)
-    return Comparison(
-        float(differences.mean()), float(low), float(high), first.size, p_value, a_only, b_only
-    )
+        p_value, test = mcnemar(a_only, b_only), "McNemar"
+    elif 2 <= first.size < SMALL_N:
+        p_value, test = paired_t(differences), "paired t"
+    return Comparison(float(differences.mean()), float(low), float(high), first.size, p_value,
+                      test, a_only, b_only)
 
 
 def verdict(
@@ -150,7 +163,7 @@ def verdict(
 ) -> str:
     """Return the sentence a lesson prints about a against b: who won, or "within noise"."""
     result = compare(a, b)
-    test = f"; McNemar p = {result.p_value:.3g}" if result.p_value is not None else ""
+    test = f"; {result.test} p = {result.p_value:.3g}" if result.p_value is not None else ""
     if not result.shown:
         return (
             f"{name_a} against {name_b}: within noise here (difference {result.difference:+.3f} "
