@@ -1,6 +1,6 @@
 """Evaluate once: a model's greedy outputs kept on disk, so a lesson that scores the same model on
-the same prompts with the same settings (the base model on the held-out dialogues, in lessons 03, 04
-and 05) reads them instead of generating again.
+the same prompts with the same settings (lesson 05's base model on the held-out dialogues lesson 04
+summarised) reads them instead of generating again.
 
 An entry's key holds the model's weights (a fingerprint of every parameter), the prompt, the
 generation settings, the package version and the source of the code that generates: any change to
