@@ -243,7 +243,7 @@ print(f"Zero-shot with the instruction: {zero:.3f} by label words, {g0['generate
 #
 # ## 4. Accuracy vs the number of demonstrations
 #
-# For each *k* we draw `P.seeds` different random demonstration sets (each in a random order) and
+# For each *k* we draw `plan.seeds` different random demonstration sets (each in a random order) and
 # report mean and standard deviation: a single draw can be lucky or unlucky. The interval column
 # is over the test reviews (each review's accuracy averaged over the draws), and the verdicts below
 # the plot compare each *k* with the zero-shot prompt on the same reviews.

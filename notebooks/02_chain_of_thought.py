@@ -139,7 +139,8 @@ zs_pred = answers_of(zs_answer, "first number")  # the first number after the ex
 
 zs_cost = total_cost(reasoning, zs_answer)
 rows.append(result_row("zero-shot CoT (2 phases)", zs_pred, gold, zs_cost))
-print(phase2[0] + " " + zs_answer[0])
+print(phase2[0])
+print(f"-> the model writes {zs_answer[0]!r}; the answer read: {zs_pred[0]}")
 pd.DataFrame(rows)
 
 # %% [markdown]
@@ -219,14 +220,19 @@ cand_reasoning = generate(model, tok, [f"Q: {pool['question'][i]}\nA: {TRIGGER}"
                           max_new_tokens=cfg.cot_tokens, stop=STOP)
 rationales = {i: zero_shot_rationale(r) for i, r in zip(candidates, cand_reasoning)}
 auto_demos = auto_cot_demos(pool["question"], clusters, rationales)
-print(f"{len(auto_demos)} demos from {len(clusters)} clusters; the first:\n")
-print(auto_demos[0] if auto_demos else "none kept: the few-shot prompt falls back to the dataset demos")
+if auto_demos:
+    print(f"{len(auto_demos)} demos kept from {len(clusters)} clusters; the first:\n\n{auto_demos[0]}")
+else:
+    print(f"No demo kept from {len(clusters)} clusters (every candidate rationale was dropped): "
+          "the few-shot prompt below falls back to the dataset demos.")
 
 auto_out = generate(model, tok, [few_shot_cot_prompt(q, auto_demos or manual_demos) for q in questions], chat=False,
                     max_new_tokens=cfg.cot_tokens, stop=STOP)
 auto_cost = total_cost(auto_out, cand_reasoning)  # building the demos is part of the price
 auto_pred = answers_of(auto_out)
-rows.append(result_row(f"Auto-CoT ({len(auto_demos)} model-written demos)", auto_pred, gold, auto_cost))
+auto_name = (f"Auto-CoT ({len(auto_demos)} model-written demos)" if auto_demos
+             else "Auto-CoT (none kept: dataset demos)")
+rows.append(result_row(auto_name, auto_pred, gold, auto_cost))
 table = pd.DataFrame(rows)
 assert table["accuracy"].between(0, 1).all()
 table
@@ -259,7 +265,8 @@ assert all(len(b) <= cfg.tot_breadth for b in beams)
 final = generate(model, tok, [f"{b[0]}\n{ANSWER_TRIGGER}" for b in beams], chat=False, max_new_tokens=cfg.answer_tokens, stop=STOP)
 tot_pred = answers_of(final, "first number")  # the answer-extraction prompt, as zero-shot CoT
 tot_cost = total_cost(tot_cost, final)
-print(beams[0][0] + "\n" + ANSWER_TRIGGER + " " + final[0])
+print(beams[0][0] + "\n" + ANSWER_TRIGGER)
+print(f"-> the model writes {final[0]!r}; the answer read: {tot_pred[0]}")
 
 tot_table = pd.DataFrame([
     result_row(f"tree of thoughts (k={cfg.tot_proposals}, b={cfg.tot_breadth}, depth {cfg.tot_depth})",

@@ -15,7 +15,9 @@
 # 6. multi-task mixing: the same budget with general instruction data mixed in.
 #
 # Every comparison of two models is made on the same held-out examples and printed as a verdict with
-# its interval: a difference counts as shown only when its interval excludes zero (and, for right/wrong scores, McNemar's exact test agrees).
+# its interval: a difference counts as shown only when its interval excludes zero and a test agrees
+# (McNemar's exact test for right/wrong scores; for other scores on fewer than ten examples, as in
+# the quick profile, the paired t-test).
 
 # %% tags=["parameters"]
 profile = None  # "quick" | "cpu" | "gpu"; None: $COURSE_PROFILE, else gpu with CUDA and cpu without

@@ -75,12 +75,14 @@ from tutorial_lib.quantized_models import (
     memory_mb,
     quantized_size_mb,
 )
+from tutorial_lib.stats import verdict
 
 import bitsandbytes as bnb
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from IPython.display import Markdown, display
 from tqdm.auto import tqdm
 from transformers import BitsAndBytesConfig
 
@@ -417,7 +419,7 @@ four_bit.round(4)
 #
 # Each row is one call of `format_row` (in `tutorial_lib/quantized_models.py`): the size is `memory_mb(model)`
 # (parameters, buffers and bitsandbytes' scales, as stored) unless a computed size is given; the perplexity scores
-# each held-out token once, in windows of 512 tokens; the speed is the tokens of one greedy `generate()` of the
+# each held-out token once, in windows of 512 tokens (and, for the intervals, each paragraph on its own); the speed is the tokens of one greedy `generate()` of the
 # answer over its wall time, the fastest of 2 calls after a 2-token warm-up (on a shared machine the fastest run is
 # the one least slowed by others).
 
@@ -446,9 +448,15 @@ if bundled:  # same weights as the fp32 row, so the same perplexity and answer
     rows.append({**rows[0], "format": "GGUF Q4_1 file", "size MB": round(gguf_size_mb(path), 1),
                  "size is": "file's tensors, measured", "perplexity s": None, "tokens/s": None,
                  "answer tokens": None, "answer": "(= fp32: the same weights)"})
-formats = pd.DataFrame(rows).astype({"answer tokens": "Int64"})
+formats = pd.DataFrame(rows).drop(columns="nats/token per text").astype({"answer tokens": "Int64"})
 with pd.option_context("display.max_colwidth", 60):
     display(formats)
+# each format against fp32, paragraph by paragraph: a paired interval over the held-out paragraphs
+fp32_nll = rows[0]["nats/token per text"]
+display(Markdown("\n".join(
+    "- " + verdict(r["nats/token per text"], fp32_nll, r["format"], "fp32", "nats/token",
+                   higher_is_better=False) for r in rows[1:6])))
+
 
 # %%
 fig_formats = tradeoff_plot({r["format"]: (r["size MB"], r["perplexity"]) for r in rows},
@@ -469,9 +477,9 @@ for r in rows[1:6]:
 #   *activation* row to int8 (all but the outlier features) and computes in float16, so expect it to cost more than
 #   simulated int8. The 4-bit formats round much more coarsely; compare the uniform grid with NF4 against what
 #   section 6 predicted from one matrix. These weights had already been rounded to the file's 4 bits once; each
-#   format here is a second rounding on top of the first. The perplexity differences are between formats scored
-#   on the same few paragraphs, so small differences (a few hundredths) are within what another set of paragraphs
-#   would change.
+#   format here is a second rounding on top of the first. The lines under the table compare each format with fp32
+#   paragraph by paragraph (nats per token, each paragraph scored on its own) with a paired interval over the
+#   paragraphs: with this few paragraphs, a small difference is within noise, and the lines say which are.
 # - **Speed.** Fewer bits are faster only where a kernel computes with them directly. A CPU without bf16 matrix
 #   instructions (AVX-512-BF16 or AMX) runs bf16 slower than float32. LLM.int8's CPU path casts every input to
 #   float16, quantizes it row by row and, without AVX-512, multiplies the int8 codes as float32: extra work in every
