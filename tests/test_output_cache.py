@@ -13,7 +13,7 @@ ROWS = [{"dialogue": "#Person1#: Hi, Tom.\n#Person2#: Hi!", "summary": "They gre
 
 def test_summaries_come_back_from_the_cache_unchanged(tiny, tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
-    monkeypatch.setenv(SWITCH, "on")
+    monkeypatch.delenv(SWITCH)
     model, tok = tiny
     profile = get_profile("quick")
     fresh = summarize(model, tok, ROWS, profile, max_new_tokens=6)
@@ -28,7 +28,7 @@ def test_summaries_come_back_from_the_cache_unchanged(tiny, tmp_path, monkeypatc
 
 def test_a_changed_weight_or_an_unseen_prompt_is_a_miss(tiny, tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
-    monkeypatch.setenv(SWITCH, "on")
+    monkeypatch.delenv(SWITCH)
     model, _ = tiny
     seen = []
     def compute(prompts):
@@ -56,3 +56,9 @@ def test_the_switch_turns_the_cache_off(tiny, tmp_path, monkeypatch):
     monkeypatch.setenv(SWITCH, "off")
     cached_outputs(tiny[0], ["a"], {}, lambda ps: ps)
     assert not output_folder().exists()
+
+
+def test_a_folder_in_the_switch_holds_the_outputs(tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv(SWITCH, str(tmp_path / "run"))
+    cached_outputs(tiny[0], ["a"], {}, lambda ps: ps)
+    assert output_folder() == tmp_path / "run" and len(list(output_folder().glob("*.json"))) == 1

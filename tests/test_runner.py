@@ -10,6 +10,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from tutorial_lib import CourseError
 from tutorial_lib.__main__ import main
+from tutorial_lib.output_cache import SWITCH
 from tutorial_lib.runner import find_notebooks, run_course
 
 
@@ -99,3 +100,17 @@ def test_the_notebook_parameter_beats_the_environment_in_a_real_lesson(monkeypat
     )
     assert "quick profile" in printed and "cpu profile" not in printed
     assert re.search(r"ok\s+profile\s+quick", printed)  # the doctor checked the plan, not the env
+
+
+def test_a_recorded_run_starts_from_an_empty_output_cache(tmp_path, monkeypatch):
+    seen = tmp_path / "switch.txt"
+    cell = f"import os, pathlib\npathlib.Path({str(seen)!r}).write_text(os.environ['{SWITCH}'])"
+    monkeypatch.chdir(_course(tmp_path, cell))
+    monkeypatch.delenv("COURSE_REPORT_DIR", raising=False)
+    monkeypatch.delenv(SWITCH)
+    run_course(["01"], "quick", inplace=True)  # its times must be a first run's
+    folder = Path(seen.read_text())
+    assert folder.name.startswith("course-outputs-") and not any(folder.iterdir())
+    monkeypatch.setenv(SWITCH, "off")  # a learner's "off" stays off
+    run_course(["01"], "quick", inplace=True)
+    assert seen.read_text() == "off"

@@ -4,7 +4,8 @@ summarised) reads them instead of generating again.
 
 An entry's key holds the model's weights (a fingerprint of every parameter), the prompt, the
 generation settings, the package version and the source of the code that generates: any change to
-one of them is a miss. COURSE_OUTPUT_CACHE=off turns the cache off.
+one of them is a miss. COURSE_OUTPUT_CACHE=off turns the cache off; set to a folder, it keeps the
+outputs there (a recorded run starts from an empty one, so its times are a first run's).
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from . import __version__, generation
 from .models import cache_dir
 from .report import write_atomic
 
-SWITCH = "COURSE_OUTPUT_CACHE"  # "off": always generate
+SWITCH = "COURSE_OUTPUT_CACHE"  # "off": always generate; a folder: keep the outputs there
 
 
 def output_folder() -> Path:
-    """Return the folder of cached outputs: <model cache>/outputs."""
-    return cache_dir() / "outputs"
+    """Return the folder of cached outputs: $COURSE_OUTPUT_CACHE, else <model cache>/outputs."""
+    return Path(os.environ.get(SWITCH) or cache_dir() / "outputs")
 
 
 @torch.no_grad()

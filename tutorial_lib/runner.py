@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from .errors import CourseError
+from .output_cache import SWITCH
 from .profiles import get_profile
 from .report import project_root, report_dir, write_atomic, write_report
 
@@ -105,8 +108,9 @@ def run_course(
 
     The profile reaches each notebook as its `profile` parameter (and dry_run as `dry_run`).
     inplace=True also writes each executed notebook back over notebooks/ (how the committed outputs
-    are made). save_cache=True caches each training run's result for skip-ahead (checkpoints/);
-    use_cached=True loads them instead of training. seed reaches each notebook as `seed`.
+    are made), starting from an empty output cache (output_cache). save_cache=True caches each
+    training run's result for skip-ahead (checkpoints/); use_cached=True loads them instead of
+    training. seed reaches each notebook as `seed`.
     """
     prof = get_profile(profile, need_device=not dry_run)
     out = report_dir(prof.name, dry_run)  # where each notebook's record() writes too
@@ -118,6 +122,9 @@ def run_course(
     if seed is not None:
         parameters["seed"] = seed
     notebooks = find_notebooks(names)
+    if inplace and os.environ.get(SWITCH) != "off":
+        # a recorded run's times are a first run's: outputs are reused only within the run
+        os.environ[SWITCH] = tempfile.mkdtemp(prefix="course-outputs-")
     timings_file = out / "timings.json"
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
     failed = []
