@@ -163,3 +163,12 @@ def test_correct_of_gives_one_score_per_text_in_order():
     one_hot = dict(zip(texts, torch.nn.functional.one_hot(torch.tensor(predicted), 2).float()))
     correct = correct_of(lambda b: torch.stack([one_hot[t] for t in b]), texts, labels, 2)
     assert correct == [1, 1, 0, 1, 0]
+    # batched longest first (less padding), answered in the given order
+    texts = ["a", "bbbb", "cc", "ddd", "eeeee"]
+    one_hot = dict(zip(texts, torch.nn.functional.one_hot(torch.tensor(predicted), 2).float()))
+    seen = []
+    def logits(batch):
+        seen.append(batch)
+        return torch.stack([one_hot[t] for t in batch])
+    assert correct_of(logits, texts, labels, 2) == [1, 1, 0, 1, 0]
+    assert seen == [["eeeee", "bbbb"], ["ddd", "cc"], ["a"]]

@@ -16,7 +16,12 @@ from tutorial_lib.data import load_data
 from tutorial_lib.errors import CourseError
 from tutorial_lib.evaluation import SUMMARY_TOKENS, rouge_eval, summary_token_budget
 from tutorial_lib.memory import PeakMemory, folder_mb, state_mb
-from tutorial_lib.peft_methods import freeze, lora_config, prefix_tuning_config
+from tutorial_lib.peft_methods import (
+    freeze,
+    lora_config,
+    prefix_tuning_config,
+    prompt_tuning_config,
+)
 from tutorial_lib.profiles import get_profile
 from tutorial_lib.saving import save_atomic_folder, save_pretrained_atomic
 from tutorial_lib.sft_data import (
@@ -27,7 +32,13 @@ from tutorial_lib.sft_data import (
     summary_dataset,
     summary_prompt,
 )
-from tutorial_lib.training import RunResult, TrainConfig, make_trainer, train
+from tutorial_lib.training import (
+    RunResult,
+    TrainConfig,
+    completion_loss,
+    make_trainer,
+    train,
+)
 
 PROMPTS = ["Name a colour.", "Count to three.", "Say hi.", "Name a fruit."]
 RESPONSES = ["Blue.", "One, two, three.", "Hi!", "An apple."]
@@ -51,6 +62,35 @@ def test_loss_mask_covers_the_response_only(tiny):
     )
     assert tok.decode(ids[:first]).endswith("<|im_start|>assistant\n")
     assert tok.decode(ids[first:]).strip() == "One, two, three.<|im_end|>"
+
+
+@pytest.mark.parametrize("method", ["full", "lora", "prompt tuning", "prefix tuning"])
+def test_completion_loss_and_its_gradients_are_the_models_own(tiny, method):
+    configs = {"lora": lora_config(r=4), "prompt tuning": prompt_tuning_config(3),
+               "prefix tuning": prefix_tuning_config(3, projection=False)}
+    torch.manual_seed(0)
+    model = copy.deepcopy(tiny[0])
+    if method in configs:
+        model = get_peft_model(model, configs[method])
+    for p in model.parameters():  # LoRA's B and deep prompts start at zero: no gradient to compare
+        if p.requires_grad and not p.any():
+            torch.nn.init.normal_(p, std=0.02)
+    ids = torch.randint(5, 200, (3, 20))
+    mask = torch.ones_like(ids)
+    mask[1, 15:] = 0  # a padded row
+    labels = ids.masked_fill(mask == 0, -100)
+    labels[:, :8] = -100  # the prompts
+    labels[0, :12] = -100  # rows whose completions start at different places
+    inputs = dict(input_ids=ids, attention_mask=mask, labels=labels)
+    params = [p for p in model.parameters() if p.requires_grad]
+    own = model(**inputs).loss
+    ours = completion_loss(model, inputs)
+    assert ours.item() == pytest.approx(own.item(), rel=1e-5)
+    for a, b in zip(torch.autograd.grad(own, params), torch.autograd.grad(ours, params)):
+        torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-6)
+    n = int((labels[:, 1:] != -100).sum())
+    halved = completion_loss(model, inputs, num_items=2 * n)  # gradient accumulation's divisor
+    assert halved.item() == pytest.approx(own.item() / 2, rel=1e-5)
 
 
 def test_training_lowers_the_loss_and_reports_costs(tiny):

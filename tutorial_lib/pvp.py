@@ -208,16 +208,22 @@ def correct_of(
     labels: Sequence[int],
     batch_size: int,
 ) -> list[int]:
-    """Return 1 for each text whose highest logit is at its label's index, else 0 (in order)."""
+    """Return 1 for each text whose highest logit is at its label's index, else 0 (in order).
+
+    Texts are batched longest first, so each batch pads to a similar length (reviews vary).
+    """
     if not texts or len(texts) != len(labels):
         raise CourseError(
             f"accuracy_of() needs the same non-zero number of texts and labels (got {len(texts)}, "
             f"{len(labels)})."
         )
-    correct = []
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    correct = [0] * len(texts)
     for start in range(0, len(texts), batch_size):
-        predicted = logits_fn(list(texts[start : start + batch_size])).argmax(-1).cpu()
-        correct += (predicted == torch.tensor(labels[start : start + batch_size])).int().tolist()
+        batch = order[start : start + batch_size]
+        predicted = logits_fn([texts[i] for i in batch]).argmax(-1).cpu().tolist()
+        for i, p in zip(batch, predicted):
+            correct[i] = int(p == labels[i])
     return correct
 
 

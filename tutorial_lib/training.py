@@ -290,6 +290,41 @@ def is_prefix_method(model: torch.nn.Module) -> bool:
     return config is not None and str(getattr(config, "peft_type", "")).endswith("PREFIX_TUNING")
 
 
+def virtual_tokens(model: torch.nn.Module) -> int:
+    """Return how many soft tokens a peft prompt-learning model puts in front of the input (0 for
+    other models: prefix tuning's prefixes are keys and values, not positions of the input)."""
+    config = getattr(model, "peft_config", {}).get("default")
+    kind = str(getattr(config, "peft_type", ""))
+    return config.num_virtual_tokens if kind.endswith(("PROMPT_TUNING", "P_TUNING")) else 0
+
+
+def completion_loss(
+    model: torch.nn.Module, inputs: dict, num_items: int | torch.Tensor | None = None
+) -> torch.Tensor:
+    """Return the next-token loss summed over the labelled positions, divided by `num_items` (by
+    their count if None), projecting to the vocabulary only where some row has a label."""
+    labels = inputs["labels"][:, 1:]  # position t predicts token t + 1
+    positions = (labels != -100).any(dim=0).nonzero().squeeze(1)
+    kwargs = {k: v for k, v in inputs.items() if k != "labels"}
+    keep = positions + virtual_tokens(model)
+    logits = model(**kwargs, use_cache=False, logits_to_keep=keep).logits
+    targets = labels[:, positions]
+    loss = torch.nn.functional.cross_entropy(
+        logits.float().flatten(0, 1), targets.flatten(), ignore_index=-100, reduction="sum"
+    )
+    count = (targets != -100).sum() if num_items is None else num_items
+    return loss / torch.as_tensor(count, device=loss.device).clamp(min=1)
+
+
+class CompletionSFTTrainer(SFTTrainer):
+    """trl's SFTTrainer with `completion_loss`: off CUDA, trl's fused head scores every position
+    of the padded batch (with entropy and top-1 metrics), a third of a LoRA step on 2 cores."""
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        """Return the completion loss of `inputs` (outputs are never needed: no eval loop)."""
+        return completion_loss(model, inputs, num_items_in_batch)
+
+
 def sft_config(cfg: TrainConfig, output_dir: str, gradient_checkpointing: bool) -> SFTConfig:
     """Return the SFTConfig for `cfg`: same optimizer, schedule and sizes for every method, loss on
     the completion."""
@@ -307,8 +342,8 @@ def make_trainer(
     cfg: TrainConfig,
     output_dir: str,
 ) -> SFTTrainer:
-    """Return an SFTTrainer for `model` (full, peft, or with hand-made modules) on prompt-completion
-    `data`."""
+    """Return a CompletionSFTTrainer for `model` (full, peft, or with hand-made modules) on
+    prompt-completion `data`."""
     checkpointing = cfg.gradient_checkpointing
     if checkpointing and is_prefix_method(model):
         print(
@@ -318,7 +353,7 @@ def make_trainer(
         checkpointing = False
     args = sft_config(cfg, output_dir, checkpointing)
     return build_trainer(
-        SFTTrainer, model, args=args, train_dataset=data, processing_class=tokenizer
+        CompletionSFTTrainer, model, args=args, train_dataset=data, processing_class=tokenizer
     )
 
 
