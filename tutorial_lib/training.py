@@ -283,19 +283,23 @@ def run_training(
 # --- supervised fine-tuning -----------------------------------------------------------------------
 
 
+def peft_type(model: torch.nn.Module) -> str:
+    """Return the peft method of `model`'s default adapter ("PeftType.LORA", ...), "" if none."""
+    return str(getattr(getattr(model, "peft_config", {}).get("default"), "peft_type", ""))
+
+
 def is_prefix_method(model: torch.nn.Module) -> bool:
     """Return True for peft models whose method feeds key/value prefixes (prefix tuning, P-tuning
     v2)."""
-    config = getattr(model, "peft_config", {}).get("default")
-    return config is not None and str(getattr(config, "peft_type", "")).endswith("PREFIX_TUNING")
+    return peft_type(model).endswith("PREFIX_TUNING")
 
 
 def virtual_tokens(model: torch.nn.Module) -> int:
     """Return how many soft tokens a peft prompt-learning model puts in front of the input (0 for
     other models: prefix tuning's prefixes are keys and values, not positions of the input)."""
-    config = getattr(model, "peft_config", {}).get("default")
-    kind = str(getattr(config, "peft_type", ""))
-    return config.num_virtual_tokens if kind.endswith(("PROMPT_TUNING", "P_TUNING")) else 0
+    if peft_type(model).endswith(("PROMPT_TUNING", "P_TUNING")):
+        return model.peft_config["default"].num_virtual_tokens
+    return 0
 
 
 def completion_loss(
@@ -321,7 +325,10 @@ class CompletionSFTTrainer(SFTTrainer):
     of the padded batch (with entropy and top-1 metrics), a third of a LoRA step on 2 cores."""
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        """Return the completion loss of `inputs` (outputs are never needed: no eval loop)."""
+        """Return the completion loss of `inputs`; the course's runs have no eval loop, so no
+        caller asks for the outputs."""
+        if return_outputs:
+            raise CourseError("CompletionSFTTrainer returns the loss only; it has no outputs.")
         return completion_loss(model, inputs, num_items_in_batch)
 
 
