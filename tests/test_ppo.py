@@ -317,6 +317,27 @@ def test_left_padded_prompt_gives_the_same_response_logprobs(tiny):
     assert torch.allclose(plain, shifted, atol=1e-4)
 
 
+def test_prompt_len_keeps_only_the_response_positions(tiny):
+    model, tok = tiny
+    policy = PolicyWithValue(model)
+    policy.value_head.linear.bias.data.fill_(0.5)
+    generator = torch.Generator().manual_seed(0)
+    policy.value_head.linear.weight.data = torch.randn(
+        policy.value_head.linear.weight.shape, generator=generator
+    )
+    prompt, completion = prompt_and_completion(tok)
+    ids = torch.cat([torch.full((1, 2), tok.pad_token_id), prompt, completion], dim=1)
+    attention = torch.ones_like(ids)
+    attention[:, :2] = 0
+    prompt_len = 2 + prompt.shape[1]
+    with torch.no_grad():
+        logits, values = policy(ids, attention)
+        kept_logits, kept_values = policy(ids, attention, prompt_len)
+    assert kept_logits.shape == (1, completion.shape[1], model.config.vocab_size)
+    assert torch.allclose(kept_logits, response_part(logits, prompt_len), atol=1e-5)
+    assert torch.allclose(kept_values, response_part(values, prompt_len), atol=1e-5)
+
+
 def ppo_steps(model, tok, advantage: float, steps: int = 4) -> tuple[float, float]:
     """Return the completion's total log-prob before and after a few policy-loss steps with this
     advantage everywhere."""

@@ -316,17 +316,24 @@ class PolicyWithValue(nn.Module):
         self.value_head = ValueHead(lm.config.hidden_size).to(next(lm.parameters()).device)
 
     def forward(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, prompt_len: int | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return (logits, values) at every position of input_ids: shapes (batch, len, vocab) and
-        (batch, len)."""
+        """Return (logits, values) at every position of input_ids, shapes (batch, len, vocab) and
+        (batch, len); with prompt_len, only response_part of each (the LM head skips the prompt)."""
+        # logits_to_keep=0 keeps every position; a prompt's logits are never used, and the
+        # vocabulary projection is a large share of a small model's forward
+        keep = 0 if prompt_len is None else input_ids.shape[1] - prompt_len + 1
         out = self.lm(
             input_ids=input_ids,
             attention_mask=attention_mask,
             position_ids=position_ids_from(attention_mask),
             output_hidden_states=True,
+            logits_to_keep=keep,
         )
-        return out.logits, self.value_head(out.hidden_states[-1])
+        values = self.value_head(out.hidden_states[-1])
+        if prompt_len is None:
+            return out.logits, values
+        return out.logits[:, :-1], response_part(values, prompt_len)
 
 
 def response_part(x: torch.Tensor, prompt_len: int) -> torch.Tensor:

@@ -39,7 +39,6 @@ from .ppo import (
     per_token_rewards,
     policy_loss,
     response_mask,
-    response_part,
     value_loss,
 )
 from .rollouts import (
@@ -145,11 +144,7 @@ class PPOTrainer:
             self.reward_fn(prompts=list(prompts), completions=texts), dtype=torch.float32
         )
         ids, attention = torch.cat([query, response], 1), torch.cat([query_mask, mask.long()], 1)
-        logits, values = self.model(ids, attention)
-        logits, values = (
-            response_part(logits, query.shape[1]),
-            response_part(values, query.shape[1]),
-        )
+        logits, values = self.model(ids, attention, query.shape[1])
         ref_logprobs = reference_logprobs(lm, self.ref_model, ids, attention, query.shape[1])
         rollout = Rollout(
             prompts=list(prompts),
@@ -193,11 +188,7 @@ class PPOTrainer:
             for idx in torch.randperm(len(rollout.prompts), generator=self.generator).split(
                 cfg.minibatch_size
             ):
-                logits, values = self.model(ids[idx], attention[idx])
-                logits, values = (
-                    response_part(logits, prompt_len),
-                    response_part(values, prompt_len),
-                )
+                logits, values = self.model(ids[idx], attention[idx], prompt_len)
                 logprobs = logprobs_from_logits(logits, rollout.response[idx])
                 pg_loss, clip_frac, approx_kl = policy_loss(
                     logprobs, rollout.logprobs[idx], advantages[idx], mask[idx], cfg.clip_range

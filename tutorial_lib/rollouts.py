@@ -19,7 +19,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from .errors import CourseError
 from .generation import chat_text, left_padded
-from .ppo import logprobs_from_logits, position_ids_from, response_mask, response_part
+from .ppo import logprobs_from_logits, position_ids_from, response_mask
 
 # reward_fn(prompts=[...], completions=[...]) -> one score per completion
 RewardFn = Callable[..., Sequence[float]]
@@ -54,8 +54,9 @@ def response_logprobs(
         input_ids=input_ids,
         attention_mask=attention_mask,
         position_ids=position_ids_from(attention_mask),
-    ).logits
-    return logprobs_from_logits(response_part(logits, prompt_len), input_ids[:, prompt_len:])
+        logits_to_keep=input_ids.shape[1] - prompt_len + 1,  # the response's positions only
+    ).logits[:, :-1]
+    return logprobs_from_logits(logits, input_ids[:, prompt_len:])
 
 
 @torch.no_grad()
