@@ -1,8 +1,13 @@
 """The shared-prompt KV cache of generate(): same greedy answers as the plain batch, fewer tokens
 run."""
 
+import copy
+
+from peft import get_peft_model
+
 from tutorial_lib import generate
 from tutorial_lib.generation import MIN_SHARED_PREFIX, prefix_batch, shared_prefix_length
+from tutorial_lib.peft_methods import prompt_tuning_config
 
 SYSTEM = (
     "You are a patient teacher. Answer every question in one short sentence, plainly, and say so "
@@ -90,3 +95,34 @@ def test_bundled_model_answers_are_identical_with_the_prefix(smol):
     assert list(stopped) == list(
         generate(model, tok, QUESTIONS, stop=[","], shared_prefix=False, **kwargs)
     )
+
+
+UNEVEN = [
+    "Hi.",
+    "Tell me, in as much detail as you can manage, how a river carries sand from the mountains "
+    "down to the sea, and what happens to it when the water slows at the coast.",
+    "Why is the sky blue?",
+]
+
+
+def test_uneven_prompts_are_read_row_by_row_with_the_same_answers(smol):
+    model, tok = smol  # the real model: a random one's answers barely depend on the prompt
+    kwargs = dict(chat=False, max_new_tokens=8, progress=False)
+    alone = [generate(model, tok, [p], **kwargs)[0] for p in UNEVEN]  # no padding at all
+    batched = generate(model, tok, UNEVEN, batch_size=3, **kwargs)
+    assert batched.row_prefill == 1 and list(batched) == alone
+    beams = generate(model, tok, UNEVEN, batch_size=3, num_beams=2, **kwargs)
+    assert beams.row_prefill == 1
+    assert list(beams) == [generate(model, tok, [p], num_beams=2, **kwargs)[0] for p in UNEVEN]
+    assert len(set(alone)) == len(alone)
+    even = generate(model, tok, UNEVEN[1:2] * 3, batch_size=3, **kwargs)
+    assert even.row_prefill == 0  # no padding: one batched forward
+
+
+def test_prompt_tuning_models_build_their_own_cache(tiny):
+    model, tok = tiny
+    tuned = get_peft_model(copy.deepcopy(model), prompt_tuning_config(4))
+    kwargs = dict(chat=False, max_new_tokens=6, progress=False)
+    batched = generate(tuned, tok, UNEVEN, batch_size=3, **kwargs)
+    assert batched.row_prefill == 0
+    assert list(batched) == [generate(tuned, tok, [p], **kwargs)[0] for p in UNEVEN]

@@ -7,8 +7,15 @@ import time
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 from tqdm.auto import tqdm
-from transformers import BatchEncoding, Cache, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import (
+    BatchEncoding,
+    Cache,
+    DynamicCache,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
 
 from .errors import CourseError
 
@@ -16,6 +23,8 @@ DEFAULT_BATCH = 8  # prompts per batch when the caller passes none (lessons pass
 DEFAULT_NEW_TOKENS = 64  # new tokens per answer when the caller passes none
 MIN_SHARED_PREFIX = 64  # shared leading tokens before generate() caches them: below, the cache
 # copies cost about what they save (bench generation: 0.93x the plain batch at 24 shared tokens)
+ROW_PREFILL_PADDING = 0.5  # padding, as a share of a batch's real prompt tokens, from which the
+# prompts are read one row at a time (16 dialogues of 107-503 tokens: 2x faster, 0.98 padding)
 
 Prompt = str | list[dict[str, str]]  # plain text, or chat messages [{"role": ..., "content": ...}]
 
@@ -46,6 +55,7 @@ class Generations(list):
     seconds: float = 0.0  # wall time of the generate calls
     calls: int = 0  # number of model.generate calls (batches)
     shared_prefix: int = 0  # leading tokens all prompts share, run once and reused (0: not used)
+    row_prefill: int = 0  # batches whose prompts were read one row at a time (row_prefill_cache)
 
 
 def chat_text(tokenizer: PreTrainedTokenizerBase, prompt: Prompt, system: str | None = None) -> str:
@@ -80,6 +90,39 @@ def expanded_cache(cache: Cache, rows: int) -> Cache:
     copied = copy.deepcopy(cache)  # generate() appends to the cache it is given
     copied.batch_repeat_interleave(rows)
     return copied
+
+
+def is_prompt_learning(model: PreTrainedModel) -> bool:
+    """Return True for a peft prompt-, prefix- or p-tuning model: its generate() builds its own
+    cache, so none can be passed in."""
+    config = getattr(model, "active_peft_config", None)
+    return bool(getattr(config, "is_prompt_learning", False))
+
+
+def padding_share(attention_mask: torch.Tensor) -> float:
+    """Return the batch's padding positions as a share of its real tokens."""
+    real = int(attention_mask.sum())
+    return (attention_mask.numel() - real) / max(real, 1)
+
+
+def row_prefill_cache(model: PreTrainedModel, enc: dict[str, torch.Tensor]) -> Cache:
+    """Return the KV cache of a left-padded batch's tokens but the last, read one row at a time.
+
+    A batched forward spends as much on a pad as on a token; read alone, each row costs only its
+    own tokens. Each row's keys and values are then left-padded with zeros (the attention mask
+    hides them) so generate() continues every row from its last prompt token, in one batch.
+    """
+    width = enc["input_ids"].shape[1] - 1
+    rows: list[list[tuple[torch.Tensor, torch.Tensor]]] = []
+    for ids, mask in zip(enc["input_ids"], enc["attention_mask"]):
+        real = ids[mask.bool()][:-1].unsqueeze(0)
+        cache = model(input_ids=real, use_cache=True, logits_to_keep=1).past_key_values
+        pad = (0, 0, width - real.shape[1], 0)  # zeros before the row's keys, on the time axis
+        rows.append([(F.pad(kv.keys, pad), F.pad(kv.values, pad)) for kv in cache.layers])
+    batched = DynamicCache(config=model.config)
+    for layer, pairs in enumerate(zip(*rows)):
+        batched.update(torch.cat([k for k, _ in pairs]), torch.cat([v for _, v in pairs]), layer)
+    return batched
 
 
 def prefix_batch(
@@ -132,8 +175,9 @@ def generate(
 
     When all prompts begin with the same tokens (few-shot demonstrations, a system prompt), that
     prefix is run once and its keys/values are reused for every row: automatic from
-    MIN_SHARED_PREFIX tokens on, shared_prefix=True/False forces it on/off. Greedy answers are the
-    same either way.
+    MIN_SHARED_PREFIX tokens on, shared_prefix=True/False forces it on/off. Otherwise a batch
+    whose padding is ROW_PREFILL_PADDING of its tokens or more has its prompts read one row at a
+    time (row_prefill_cache). Greedy answers are the same either way, up to float rounding.
     """
     if isinstance(prompts, str):
         raise CourseError(
@@ -159,7 +203,9 @@ def generate(
     # the tokens every prompt starts with: run once, reused by every batch through the KV cache
     rows = [tokenizer(t, add_special_tokens=not chat).input_ids for t in texts]
     shared = shared_prefix_length(rows)
-    if shared_prefix is False or (shared_prefix is None and shared < MIN_SHARED_PREFIX):
+    cacheable = not is_prompt_learning(model)  # peft's prompt methods build their own cache
+    too_short = shared_prefix is None and shared < MIN_SHARED_PREFIX
+    if not cacheable or shared_prefix is False or too_short:
         shared = 0
     start = time.perf_counter()
     cache = prefix_cache(model, rows[0][:shared]) if shared else None
@@ -176,6 +222,10 @@ def generate(
         start = time.perf_counter()
         if cache is not None:  # one copy of the prefix per row (per beam)
             enc["past_key_values"] = expanded_cache(cache, len(batch) * num_beams)
+        elif cacheable and padding_share(enc["attention_mask"]) >= ROW_PREFILL_PADDING:
+            enc["past_key_values"] = row_prefill_cache(model, enc)
+            enc["past_key_values"].batch_repeat_interleave(num_beams)
+            out.row_prefill += 1
         ids = model.generate(
             **enc,
             max_new_tokens=max_new_tokens,
