@@ -237,3 +237,13 @@ def test_zero_in_bf16_on_cpu_gives_the_papers_bytes(stage):
             r["param_bytes"], f["params"]
         ), (r, f)
         assert _within(r["grad_bytes"], f["grads"]), (r, f)
+
+
+def test_deepspeed_skips_building_its_shared_memory_comm_op():
+    pytest.importorskip("deepspeed")
+    from deepspeed.comm.torch import build_shm_op
+
+    from tutorial_lib.distributed.torchrun import skip_shm_comm_build
+
+    skip_shm_comm_build()
+    assert build_shm_op() is None  # nothing compiled: the probe and the launcher start at once

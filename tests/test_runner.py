@@ -82,10 +82,11 @@ def test_report_command_rewrites_the_card(tmp_path, monkeypatch, capsys):
     assert "No lesson has recorded results yet" in (tmp_path / "REPORT.md").read_text()
 
 
-def test_the_notebook_parameter_beats_the_environment_in_a_real_lesson(monkeypatch):
+def test_the_notebook_parameter_beats_the_environment_in_a_real_lesson(tmp_path, monkeypatch):
     """Lesson 00 run with profile quick while $COURSE_PROFILE says cpu: quick everywhere."""
     root = Path(__file__).resolve().parent.parent
     monkeypatch.chdir(root)
+    monkeypatch.setenv("COURSE_REPORT_DIR", str(tmp_path))  # not the course's reports/quick
     monkeypatch.setenv("COURSE_PROFILE", "cpu")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     report = run_course(["00"], profile="quick")

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..errors import CourseError
 from ..report import project_root
-from .torchrun import CPU_ENV, error_tail, torchrun
+from .torchrun import CPU_ENV, error_tail, skip_shm_comm_build, torchrun
 
 TINY = "tiny"  # --model value for the random 2-layer Llama (models.tiny_model) the tests train
 LAUNCHERS = ("torchrun", "deepspeed", "accelerate")
@@ -228,6 +228,7 @@ def main(argv: list[str] | None = None) -> dict | None:
     # use_cpu=False, accelerate 1.15
     # finds no backend without a GPU and counts every process as rank 0 of 1, which DeepSpeed
     # rejects.
+    skip_shm_comm_build()
     deepspeed.init_distributed()
     with tempfile.TemporaryDirectory(prefix="course-sft-") as tmp:
         # before loading: ZeRO-3's from_pretrained reads it

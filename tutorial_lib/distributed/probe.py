@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 
 from ..errors import CourseError
-from .torchrun import CPU_ENV, error_tail, torchrun
+from .torchrun import CPU_ENV, error_tail, skip_shm_comm_build, torchrun
 from .zero import check_setup
 
 MODULE = "tutorial_lib.distributed.probe"
@@ -215,6 +215,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from ..models import count_parameters, tiny_model
 
+    skip_shm_comm_build()
     deepspeed.init_distributed(dist_backend="gloo")
     calls = _count_collectives(deepspeed.comm.comm.cdb)
     rank, world = torch.distributed.get_rank(), torch.distributed.get_world_size()
@@ -289,9 +290,8 @@ def run_zero_probe(
     model_state_bytes(n_params, stage, nproc, k=fp32_adam_k(stage), param_bytes=4, grad_bytes=4).
     With bf16=True the weights and gradients are bf16 and the bytes are the paper's:
     model_state_bytes(n_params, stage, nproc) with its defaults 2, 2 and K = 12 (stage 0 too: it
-    keeps fp32 master weights). fp16 does not run on DeepSpeed's CPU accelerator. The first run on
-    a machine also compiles DeepSpeed's shared-memory comm op (about a minute; cached in
-    ~/.cache/torch_extensions after).
+    keeps fp32 master weights). fp16 does not run on DeepSpeed's CPU accelerator. DeepSpeed's
+    shared-memory comm op is not compiled (skip_shm_comm_build).
     """
     check_setup(1, nproc, stage)
     env = {"DS_ACCELERATOR": "cpu", **os.environ, **CPU_ENV, "HF_HUB_OFFLINE": "1"}

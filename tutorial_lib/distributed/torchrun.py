@@ -10,6 +10,15 @@ from ..errors import CourseError
 
 # what a process needs to train on the CPU: DeepSpeed's CPU accelerator (gloo), no GPU, one thread
 CPU_ENV = {"CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}
+SHM_COMM_OP = "deepspeed_shm_comm"  # DeepSpeed's CPU shared-memory all-reduce, a C++ op
+
+
+def skip_shm_comm_build() -> None:
+    """Keep DeepSpeed from compiling SHM_COMM_OP when it starts (about a minute on a machine's
+    first run): only its inference all-reduce uses it; training's collectives go through gloo."""
+    import deepspeed.ops
+
+    deepspeed.ops.__compatible_ops__[SHM_COMM_OP] = False
 
 
 def free_port() -> int:
