@@ -23,8 +23,9 @@ DEFAULT_BATCH = 8  # prompts per batch when the caller passes none (lessons pass
 DEFAULT_NEW_TOKENS = 64  # new tokens per answer when the caller passes none
 MIN_SHARED_PREFIX = 64  # shared leading tokens before generate() caches them: below, the cache
 # copies cost about what they save (bench generation: 0.93x the plain batch at 24 shared tokens)
-ROW_PREFILL_PADDING = 0.5  # padding, as a share of a batch's real prompt tokens, from which the
-# prompts are read one row at a time (16 dialogues of 107-503 tokens: 2x faster, 0.98 padding)
+ROW_PREFILL_PADDING = 0.5  # padding, as a share of a batch's real prompt tokens, from which a CPU
+# reads the prompts one row at a time (16 dialogues of 107-503 tokens: 2x faster, 0.98 padding); a
+# GPU computes the pads in parallel, where rows read one by one would leave it idle
 
 Prompt = str | list[dict[str, str]]  # plain text, or chat messages [{"role": ..., "content": ...}]
 
@@ -175,9 +176,9 @@ def generate(
 
     When all prompts begin with the same tokens (few-shot demonstrations, a system prompt), that
     prefix is run once and its keys/values are reused for every row: automatic from
-    MIN_SHARED_PREFIX tokens on, shared_prefix=True/False forces it on/off. Otherwise a batch
-    whose padding is ROW_PREFILL_PADDING of its tokens or more has its prompts read one row at a
-    time (row_prefill_cache). Greedy answers are the same either way, up to float rounding.
+    MIN_SHARED_PREFIX tokens on, shared_prefix=True/False forces it on/off. Otherwise, on a CPU, a
+    batch whose padding is ROW_PREFILL_PADDING of its tokens or more has its prompts read one row
+    at a time (row_prefill_cache). Greedy answers are the same either way, up to float rounding.
     """
     if isinstance(prompts, str):
         raise CourseError(
@@ -207,6 +208,7 @@ def generate(
     too_short = shared_prefix is None and shared < MIN_SHARED_PREFIX
     if not cacheable or shared_prefix is False or too_short:
         shared = 0
+    row_prefill = cacheable and model.device.type == "cpu"
     start = time.perf_counter()
     cache = prefix_cache(model, rows[0][:shared]) if shared else None
     out.seconds += time.perf_counter() - start
@@ -222,7 +224,7 @@ def generate(
         start = time.perf_counter()
         if cache is not None:  # one copy of the prefix per row (per beam)
             enc["past_key_values"] = expanded_cache(cache, len(batch) * num_beams)
-        elif cacheable and padding_share(enc["attention_mask"]) >= ROW_PREFILL_PADDING:
+        elif row_prefill and padding_share(enc["attention_mask"]) >= ROW_PREFILL_PADDING:
             enc["past_key_values"] = row_prefill_cache(model, enc)
             enc["past_key_values"].batch_repeat_interleave(num_beams)
             out.row_prefill += 1

@@ -320,8 +320,8 @@ class PolicyWithValue(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Return (logits, values) at every position of input_ids, shapes (batch, len, vocab) and
         (batch, len); with prompt_len, only response_part of each (the LM head skips the prompt)."""
-        # logits_to_keep=0 keeps every position; a prompt's logits are never used, and the
-        # vocabulary projection is a large share of a small model's forward
+        # logits_to_keep=0 keeps every position; a prompt's logits are never used, so with
+        # prompt_len the LM head projects only the positions that predict the response
         keep = 0 if prompt_len is None else input_ids.shape[1] - prompt_len + 1
         out = self.lm(
             input_ids=input_ids,
