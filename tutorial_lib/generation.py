@@ -18,6 +18,7 @@ from transformers import (
 )
 
 from .errors import CourseError
+from .models import adapter_config
 
 DEFAULT_BATCH = 8  # prompts per batch when the caller passes none (lessons pass their plan's)
 DEFAULT_NEW_TOKENS = 64  # new tokens per answer when the caller passes none
@@ -96,8 +97,7 @@ def expanded_cache(cache: Cache, rows: int) -> Cache:
 def is_prompt_learning(model: PreTrainedModel) -> bool:
     """Return True for a peft prompt-, prefix- or p-tuning model: its generate() builds its own
     cache, so none can be passed in."""
-    config = getattr(model, "active_peft_config", None)
-    return bool(getattr(config, "is_prompt_learning", False))
+    return bool(getattr(adapter_config(model), "is_prompt_learning", False))
 
 
 def padding_share(attention_mask: torch.Tensor) -> float:

@@ -293,6 +293,11 @@ def count_parameters(model: torch.nn.Module, trainable_only: bool = False) -> in
     return sum(_numel(p) for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
+def adapter_config(model: torch.nn.Module) -> Any:
+    """Return the peft config of `model`'s default adapter, None for a model without one."""
+    return getattr(model, "peft_config", {}).get("default")
+
+
 def _numel(p: torch.Tensor) -> int:
     """Return the number of weights a parameter holds (bitsandbytes packs two 4-bit ones a byte)."""
     quant_state = getattr(p, "quant_state", None)

@@ -26,7 +26,7 @@ from trl import SFTConfig, SFTTrainer
 from .checkpoints import TRAIN, SkipAhead, load_run, save_run
 from .errors import CourseError
 from .memory import PeakMemory, release_memory, state_mb
-from .models import count_parameters
+from .models import adapter_config, count_parameters
 from .profiles import Profile
 
 
@@ -285,7 +285,7 @@ def run_training(
 
 def peft_type(model: torch.nn.Module) -> str:
     """Return the peft method of `model`'s default adapter ("PeftType.LORA", ...), "" if none."""
-    return str(getattr(getattr(model, "peft_config", {}).get("default"), "peft_type", ""))
+    return str(getattr(adapter_config(model), "peft_type", ""))
 
 
 def is_prefix_method(model: torch.nn.Module) -> bool:
@@ -298,7 +298,7 @@ def virtual_tokens(model: torch.nn.Module) -> int:
     """Return how many soft tokens a peft prompt-learning model puts in front of the input (0 for
     other models: prefix tuning's prefixes are keys and values, not positions of the input)."""
     if peft_type(model).endswith(("PROMPT_TUNING", "P_TUNING")):
-        return model.peft_config["default"].num_virtual_tokens
+        return adapter_config(model).num_virtual_tokens
     return 0
 
 
