@@ -32,9 +32,10 @@ if "google.colab" in str(get_ipython()):  # On Colab: clone and install the cour
 # %% [markdown]
 # ## 1. Setup
 #
-# Same data, budget and evaluation as lesson 04. Methods that train fewer, more "remote" parameters (a
-# soft prompt only touches the input) need higher learning rates; each method gets the rate commonly used
-# for it, and everything else is identical.
+# Same data and evaluation as lesson 04, and one budget for every method: lesson 04's, or one step fewer in
+# the `cpu` plan, where nine trainings must fit in ten minutes (the end of section 6 compares the two LoRA
+# rows). Methods that train fewer, more "remote" parameters (a soft prompt only touches the input) need
+# higher learning rates; each method gets the rate commonly used for it, and everything else is identical.
 #
 # **The data is made by the course.** `dialogsum` stands in for DialogSum (Chen et al., 2021: about 13,000 everyday spoken dialogues with human-written summaries, three references per test dialogue) and `sentiment` for IMDB (Maas et al., 2011: 50,000 movie reviews, far longer than the course's). Set `data = "hub"` in the parameters cell to run the same cells on them (online). Real dialogues and summaries are written by people, freer than the course's templates, so expect lower ROUGE there for every method.
 
@@ -120,6 +121,12 @@ print("base", {k: round(v, 3) for k, v in base_rouge.items()}, "| LoRA", lora.ro
 # *parameters*: the only thing that trains. `n_virtual` soft tokens of the embedding width are
 # `n_virtual × hidden_size` numbers (the cell checks it) — the *trainable %* column shows how small a share
 # of the model that is. They can start as the embeddings of a real instruction (text init) or at random.
+#
+# **Evaluating a soft prompt in a batch.** `peft` generates for a padded batch by putting the soft tokens
+# in front of the pads, and it ignores position ids, so a short prompt reads its soft tokens from farther
+# away than in training and its answer can change. The course's `generate()` reads each prompt of a
+# prompt- or prefix-tuned model on its own, behind its soft tokens, and then decodes the rows together (a
+# test checks the answers equal each prompt generated alone).
 
 # %%
 init_text = "Summarize the dialogue in one sentence, calling the speakers #Person1# and #Person2#."

@@ -100,10 +100,32 @@ def is_prompt_learning(model: PreTrainedModel) -> bool:
     return bool(getattr(adapter_config(model), "is_prompt_learning", False))
 
 
+def virtual_positions(model: PreTrainedModel) -> int:
+    """Return how many cache positions a peft prompt-learning model puts before every input (its
+    soft tokens or prefixes), 0 for other models."""
+    return adapter_config(model).num_virtual_tokens if is_prompt_learning(model) else 0
+
+
 def padding_share(attention_mask: torch.Tensor) -> float:
     """Return the batch's padding positions as a share of its real tokens."""
     real = int(attention_mask.sum())
     return (attention_mask.numel() - real) / max(real, 1)
+
+
+def reads_by_row(model: PreTrainedModel, attention_mask: torch.Tensor) -> bool:
+    """Return True where generate() should read a batch's prompts one row at a time.
+
+    On a CPU when padding is ROW_PREFILL_PADDING of the real tokens or more; for a peft
+    prompt-learning model whenever there is padding: peft's own batched generate() puts the soft
+    tokens before the pads and ignores position ids, so a padded row reads its soft prompt from
+    farther away than in training, and its answer changes.
+    """
+    if int(attention_mask.sum(-1).min()) < 2:  # a row of one token has nothing to read ahead
+        return False
+    share = padding_share(attention_mask)
+    if is_prompt_learning(model):
+        return share > 0
+    return model.device.type == "cpu" and share >= ROW_PREFILL_PADDING
 
 
 def row_prefill_cache(model: PreTrainedModel, enc: dict[str, torch.Tensor]) -> Cache:
@@ -111,19 +133,41 @@ def row_prefill_cache(model: PreTrainedModel, enc: dict[str, torch.Tensor]) -> C
 
     A batched forward spends as much on a pad as on a token; read alone, each row costs only its
     own tokens. Each row's keys and values are then left-padded with zeros (the attention mask
-    hides them) so generate() continues every row from its last prompt token, in one batch.
+    hides them) so generate() continues every row from its last prompt token, in one batch. A peft
+    prompt-learning model's soft tokens or prefixes stay first, before the zeros.
     """
     width = enc["input_ids"].shape[1] - 1
+    virtual = virtual_positions(model)
     rows: list[list[tuple[torch.Tensor, torch.Tensor]]] = []
     for ids, mask in zip(enc["input_ids"], enc["attention_mask"]):
         real = ids[mask.bool()][:-1].unsqueeze(0)
         cache = model(input_ids=real, use_cache=True, logits_to_keep=1).past_key_values
         pad = (0, 0, width - real.shape[1], 0)  # zeros before the row's keys, on the time axis
-        rows.append([(F.pad(kv.keys, pad), F.pad(kv.values, pad)) for kv in cache.layers])
+        rows.append(
+            [
+                tuple(
+                    torch.cat([t[:, :, :virtual], F.pad(t[:, :, virtual:], pad)], dim=2)
+                    for t in (kv.keys, kv.values)
+                )
+                for kv in cache.layers
+            ]
+        )
     batched = DynamicCache(config=model.config)
     for layer, pairs in enumerate(zip(*rows)):
         batched.update(torch.cat([k for k, _ in pairs]), torch.cat([v for _, v in pairs]), layer)
     return batched
+
+
+def behind_virtual(enc: dict[str, torch.Tensor], virtual: int, pad_id: int) -> dict:
+    """Return input_ids and attention_mask with `virtual` placeholder positions in front: where a
+    peft prompt-learning model's soft tokens or prefixes sit in the cache row_prefill_cache made,
+    so the base model's generate() can continue from it."""
+    rows = enc["input_ids"].shape[0]
+    front = enc["attention_mask"].new_ones(rows, virtual)
+    return {
+        "input_ids": torch.cat([front * pad_id, enc["input_ids"]], dim=1),
+        "attention_mask": torch.cat([front, enc["attention_mask"]], dim=1),
+    }
 
 
 def prefix_batch(
@@ -176,9 +220,9 @@ def generate(
 
     When all prompts begin with the same tokens (few-shot demonstrations, a system prompt), that
     prefix is run once and its keys/values are reused for every row: automatic from
-    MIN_SHARED_PREFIX tokens on, shared_prefix=True/False forces it on/off. Otherwise, on a CPU, a
-    batch whose padding is ROW_PREFILL_PADDING of its tokens or more has its prompts read one row
-    at a time (row_prefill_cache). Greedy answers are the same either way, up to float rounding.
+    MIN_SHARED_PREFIX tokens on, shared_prefix=True/False forces it on/off. Otherwise a padded
+    batch may have its prompts read one row at a time (reads_by_row says when). Greedy answers are
+    the same either way, and the same as each prompt's alone, up to float rounding.
     """
     if isinstance(prompts, str):
         raise CourseError(
@@ -204,11 +248,10 @@ def generate(
     # the tokens every prompt starts with: run once, reused by every batch through the KV cache
     rows = [tokenizer(t, add_special_tokens=not chat).input_ids for t in texts]
     shared = shared_prefix_length(rows)
-    cacheable = not is_prompt_learning(model)  # peft's prompt methods build their own cache
+    prompt_learning = is_prompt_learning(model)  # peft's prompt methods build their own cache
     too_short = shared_prefix is None and shared < MIN_SHARED_PREFIX
-    if not cacheable or shared_prefix is False or too_short:
+    if prompt_learning or shared_prefix is False or too_short:
         shared = 0
-    row_prefill = cacheable and model.device.type == "cpu"
     start = time.perf_counter()
     cache = prefix_cache(model, rows[0][:shared]) if shared else None
     out.seconds += time.perf_counter() - start
@@ -221,14 +264,20 @@ def generate(
             enc = dict(left_padded(tokenizer, [texts[i] for i in batch], model.device, not chat))
         else:
             enc = prefix_batch([rows[i] for i in batch], shared, pad_id, model.device)
+        prompt_tokens = int(enc["attention_mask"].sum())
+        runner = model
         start = time.perf_counter()
         if cache is not None:  # one copy of the prefix per row (per beam)
             enc["past_key_values"] = expanded_cache(cache, len(batch) * num_beams)
-        elif row_prefill and padding_share(enc["attention_mask"]) >= ROW_PREFILL_PADDING:
-            enc["past_key_values"] = row_prefill_cache(model, enc)
-            enc["past_key_values"].batch_repeat_interleave(num_beams)
+        elif reads_by_row(model, enc["attention_mask"]):
+            row_cache = row_prefill_cache(model, enc)
+            row_cache.batch_repeat_interleave(num_beams)
+            if prompt_learning:  # the cache holds the soft tokens: the base model goes on from it
+                enc = behind_virtual(enc, virtual_positions(model), pad_id)
+                runner = model.get_base_model()
+            enc["past_key_values"] = row_cache
             out.row_prefill += 1
-        ids = model.generate(
+        ids = runner.generate(
             **enc,
             max_new_tokens=max_new_tokens,
             num_beams=num_beams,
@@ -239,7 +288,7 @@ def generate(
         out.seconds += time.perf_counter() - start
         new = ids[:, enc["input_ids"].shape[1] :]
         out.calls += 1
-        out.prompt_tokens += int(enc["attention_mask"].sum())
+        out.prompt_tokens += prompt_tokens
         out.new_tokens += int((new != tokenizer.pad_token_id).sum())
         for i, text in zip(batch, tokenizer.batch_decode(new, skip_special_tokens=True)):
             for marker in stop or ():

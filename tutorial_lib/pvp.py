@@ -202,6 +202,7 @@ def fit(
 
 
 @torch.no_grad()
+@torch.no_grad()
 def correct_of(
     logits_fn: Callable[[list[str]], torch.Tensor],
     texts: Sequence[str],
@@ -210,7 +211,8 @@ def correct_of(
 ) -> list[int]:
     """Return 1 for each text whose highest logit is at its label's index, else 0 (in order).
 
-    Texts are batched longest first, so each batch pads to a similar length (reviews vary).
+    Texts are batched longest first, so each batch pads to a similar length (reviews vary); no
+    autograd graph is kept.
     """
     if not texts or len(texts) != len(labels):
         raise CourseError(
