@@ -128,6 +128,13 @@ def reads_by_row(model: PreTrainedModel, attention_mask: torch.Tensor) -> bool:
     return model.device.type == "cpu" and share >= ROW_PREFILL_PADDING
 
 
+def padded(states: torch.Tensor, virtual: int, pads: int) -> torch.Tensor:
+    """Return (batch, heads, time, dim) keys or values with `pads` zero positions inserted after
+    the first `virtual` ones (a prompt-learning model's soft tokens; 0 for other models)."""
+    rest = F.pad(states[:, :, virtual:], (0, 0, pads, 0))  # zeros before the row's own positions
+    return torch.cat([states[:, :, :virtual], rest], dim=2)
+
+
 def row_prefill_cache(model: PreTrainedModel, enc: dict[str, torch.Tensor]) -> Cache:
     """Return the KV cache of a left-padded batch's tokens but the last, read one row at a time.
 
@@ -142,13 +149,10 @@ def row_prefill_cache(model: PreTrainedModel, enc: dict[str, torch.Tensor]) -> C
     for ids, mask in zip(enc["input_ids"], enc["attention_mask"]):
         real = ids[mask.bool()][:-1].unsqueeze(0)
         cache = model(input_ids=real, use_cache=True, logits_to_keep=1).past_key_values
-        pad = (0, 0, width - real.shape[1], 0)  # zeros before the row's keys, on the time axis
+        pads = width - real.shape[1]
         rows.append(
             [
-                tuple(
-                    torch.cat([t[:, :, :virtual], F.pad(t[:, :, virtual:], pad)], dim=2)
-                    for t in (kv.keys, kv.values)
-                )
+                (padded(kv.keys, virtual, pads), padded(kv.values, virtual, pads))
                 for kv in cache.layers
             ]
         )
