@@ -18,6 +18,15 @@ def test_wilson_matches_the_hand_computed_interval_and_scipy():
     assert wilson(0, 5)[0] == 0.0 and wilson(5, 5)[1] == 1.0
 
 
+def test_wilson_always_holds_the_observed_share():
+    # rounding once put 0 of 50's low end at 7e-18: a plot's error bar below the mean was negative
+    for n in range(1, 201):
+        for successes in (0, 1, n // 2, n - 1, n):
+            low, high = wilson(successes, n)
+            assert low <= successes / n <= high
+    assert wilson(0, 50)[0] == 0.0 and wilson(0, 100)[0] == 0.0
+
+
 def test_interval_uses_wilson_for_right_wrong_scores_and_bootstrap_otherwise():
     right_wrong = interval([1, 1, 0, 1, 0, 1, 1, 1, 1, 1])
     assert right_wrong.method == "Wilson" and right_wrong.mean == 0.8 and right_wrong.n == 10
