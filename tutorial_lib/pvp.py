@@ -202,7 +202,6 @@ def fit(
 
 
 @torch.no_grad()
-@torch.no_grad()
 def correct_of(
     logits_fn: Callable[[list[str]], torch.Tensor],
     texts: Sequence[str],
